@@ -1,0 +1,312 @@
+/*
+ * A Barrier makes a fixed number of threads (parties) wait for each other, pass after pass
+ * (Python's threading.Barrier).
+ *
+ * Layout: [TAG, STATE, PARTIES]. STATE packs:
+ *   bits 0-11   COUNT   FILLING: threads arrived; BROKEN/RESETTING: threads still inside
+ *   bits 12-13  PHASE   0 FILLING | 1 ACTION (the last arriver runs the action) | 2 BROKEN | 3 RESETTING
+ *   bits 14-31  GEN     pass number, +1 when a pass completes or a reset finishes (wraps at 2^18)
+ * Python's states map as: filling = FILLING, draining = the instant GEN moves on, resetting =
+ * RESETTING, broken = BROKEN.
+ *
+ * wait:  in FILLING, CAS COUNT c -> c+1 (index c). The last arriver instead moves to ACTION, runs the
+ *        action, then CASes ACTION -> FILLING with GEN+1 and COUNT 0, and wakes everyone. If the
+ *        action throws, the barrier breaks (BROKEN, COUNT = the others still inside) and the error
+ *        reaches the last arriver's caller. In ACTION or RESETTING a newcomer sleeps until FILLING.
+ *        In BROKEN it throws.
+ *        A waiter sleeps on (STATE, value read) until GEN differs from its own (pass complete: return
+ *        its index) or PHASE is BROKEN/RESETTING in its own GEN (leave: COUNT -= 1, and the last to
+ *        leave a RESETTING pass moves to FILLING with GEN+1; throw BrokenBarrierError).
+ * timeout/abort: CAS FILLING|ACTION -> BROKEN in the waiter's GEN, wake all, then leave as above.
+ * reset: FILLING/BROKEN with nobody inside -> FILLING GEN+1; with threads inside -> RESETTING (they
+ *        leave with BrokenBarrierError; the last one out reopens the barrier); ACTION -> RESETTING.
+ * abort: -> BROKEN, until reset.
+ *
+ * Why GEN moving means success: while a waiter is inside its pass, only a completed pass moves GEN
+ * (a broken or reset pass keeps GEN until every waiter inside has left), so a waiter that sees GEN
+ * move knows its pass completed, even if the barrier broke after that.
+ * No lost wake-up: every transition changes STATE before it wakes all sleepers on STATE, and every
+ * waiter sleeps only on the exact STATE value it last read.
+ * Limits: parties <= 4095; a waiter that misses 2^18 consecutive passes (only possible with more
+ * threads than parties and this one descheduled throughout) would take the wrapped GEN for its own.
+ */
+
+import { BrokenBarrierError, describe, rangeError, typeError } from './errors.js';
+import { block, later, type Steps, signalOf, type WaitOptions, wake } from './internal/futex.js';
+import { adopt, inspect, place } from './internal/memory.js';
+import { checkTimeout, deadlineOf } from './internal/timeout.js';
+
+const STATE = 1;
+const PARTIES = 2;
+
+const COUNT_MASK = 0xfff;
+const PHASE_SHIFT = 12;
+const PHASE_MASK = 3 << PHASE_SHIFT;
+const GEN_SHIFT = 14;
+const FILLING = 0;
+const ACTION = 1 << PHASE_SHIFT;
+const BROKEN = 2 << PHASE_SHIFT;
+const RESETTING = 3 << PHASE_SHIFT;
+const MAX_PARTIES = COUNT_MASK;
+
+const gen = (s: number): number => s >>> GEN_SHIFT;
+const nextGen = (s: number): number => ((gen(s) + 1) << GEN_SHIFT) | 0;
+
+/**
+ * Makes `parties` threads wait for each other, then lets them all go; reusable pass after pass.
+ *
+ * @example
+ * ```ts
+ * import { Barrier } from 'weft';
+ * const barrier = new Barrier(1, () => console.log('everyone is here'));
+ * barrier.wait(); // 0: the only party, so it passes at once
+ * ```
+ */
+export class Barrier {
+  /** @internal Kind name, for revival after crossing threads. */
+  readonly __weft = 'Barrier';
+  /** @internal The chunk of shared memory this barrier lives in. */
+  readonly _i32: Int32Array;
+  /** @internal Index of the barrier's tag word in `_i32`. */
+  readonly _at: number;
+  /** @internal The default timeout of wait(), in ms (undefined: none). Crosses threads. */
+  readonly _timeout: number | undefined;
+  readonly #action: (() => void) | undefined;
+
+  /**
+   * Makes a barrier for `parties` threads. Never blocks.
+   * @param parties - how many threads each pass waits for: an integer from 1 to 4095.
+   * @param action - called by the last thread to arrive, before any is released (this handle's own).
+   * @param timeout - default timeout of `wait` in ms.
+   * @throws TypeError / RangeError for bad arguments.
+   */
+  constructor(parties: number, action?: () => void, timeout?: number) {
+    const p = place('Barrier', 3);
+    if (p.fresh) {
+      if (typeof parties !== 'number')
+        throw typeError(`Barrier: parties must be an integer, got ${describe(parties)}`);
+      if (!Number.isInteger(parties) || parties < 1 || parties > MAX_PARTIES) {
+        throw rangeError(`Barrier: parties must be an integer from 1 to ${MAX_PARTIES}, got ${parties}`);
+      }
+      Atomics.store(p.i32, p.at + PARTIES, parties);
+    }
+    if (action !== undefined && typeof action !== 'function') {
+      throw typeError(`Barrier: action must be a function, got ${describe(action)}`);
+    }
+    if (timeout !== undefined) checkTimeout(timeout, 'Barrier');
+    this._i32 = p.i32;
+    this._at = p.at;
+    this._timeout = timeout;
+    this.#action = action;
+  }
+
+  /**
+   * Gives back a live Barrier from one that crossed threads, with this thread's own action. Never blocks.
+   * @param action - called on this thread when this thread is the last to arrive.
+   * @throws TypeError if `value` is not a Barrier.
+   */
+  static from(value: unknown, action?: () => void): Barrier {
+    if (value instanceof Barrier && action === undefined) return value;
+    adopt(value, ['Barrier'], 'Barrier');
+    const timeout = (value as { _timeout?: unknown })._timeout;
+    return new Barrier(0, action, typeof timeout === 'number' ? timeout : undefined);
+  }
+
+  /** The number of threads each pass waits for. */
+  get parties(): number {
+    return Atomics.load(this._i32, this._at + PARTIES);
+  }
+
+  /** The number of threads waiting in the pass under way. */
+  get nWaiting(): number {
+    const s = Atomics.load(this._i32, this._at + STATE);
+    return (s & PHASE_MASK) === FILLING ? s & COUNT_MASK : 0;
+  }
+
+  /** Whether the barrier is broken (until `reset()`). */
+  get broken(): boolean {
+    return (Atomics.load(this._i32, this._at + STATE) & PHASE_MASK) === BROKEN;
+  }
+
+  /**
+   * Blocks the calling thread until all parties have called wait (or waitAsync).
+   * @param timeout - ms; defaults to the constructor's. If it passes, the barrier breaks.
+   * @returns this thread's arrival index, 0 .. parties-1, distinct in each pass.
+   * @throws BrokenBarrierError if the barrier is or becomes broken, or is reset, while waiting.
+   */
+  wait(timeout?: number): number {
+    const ms = checkTimeout(timeout ?? this._timeout, 'Barrier.wait');
+    return block(passSteps(this._i32, this._at, this.#action), deadlineOf(ms), 'Barrier.wait');
+  }
+
+  /**
+   * Never blocks: a Promise of this thread's arrival index once all parties have arrived.
+   * @param options - `signal`: an abort rejects this waiter with `signal.reason` and breaks the barrier.
+   * @throws (rejects) BrokenBarrierError as `wait` does.
+   */
+  async waitAsync(timeout?: number, options?: WaitOptions): Promise<number> {
+    const ms = checkTimeout(timeout ?? this._timeout, 'Barrier.waitAsync');
+    const signal = signalOf(options, 'Barrier.waitAsync');
+    if (signal?.aborted) throw signal.reason;
+    return later(passSteps(this._i32, this._at, this.#action), deadlineOf(ms), signal);
+  }
+
+  /**
+   * Returns the barrier to its empty state. Threads waiting in the pass under way get
+   * BrokenBarrierError. Never blocks.
+   */
+  reset(): void {
+    const i32 = this._i32;
+    const i = this._at + STATE;
+    for (let s = Atomics.load(i32, i); ; ) {
+      const phase = s & PHASE_MASK;
+      let next: number;
+      if (phase === RESETTING) return;
+      if (phase === ACTION)
+        next = (s & ~(PHASE_MASK | COUNT_MASK)) | RESETTING | Atomics.load(i32, this._at + PARTIES);
+      else if ((s & COUNT_MASK) === 0) next = nextGen(s) | FILLING;
+      else next = (s & ~PHASE_MASK) | RESETTING;
+      if (next === s) return;
+      const seen = Atomics.compareExchange(i32, i, s, next);
+      if (seen === s) {
+        wake(i32, i);
+        return;
+      }
+      s = seen;
+    }
+  }
+
+  /** Breaks the barrier: waiting and future callers get BrokenBarrierError until `reset()`. Never blocks. */
+  abort(): void {
+    const i32 = this._i32;
+    const i = this._at + STATE;
+    for (let s = Atomics.load(i32, i); (s & PHASE_MASK) !== BROKEN; ) {
+      const seen = Atomics.compareExchange(i32, i, s, (s & ~PHASE_MASK) | BROKEN);
+      if (seen === s) {
+        wake(i32, i);
+        return;
+      }
+      s = seen;
+    }
+  }
+
+  /** @internal `Barrier { waiters: 2/3 }`, or `Barrier { broken }`. */
+  [inspect](): string {
+    return this.broken
+      ? `Barrier { broken, parties: ${this.parties} }`
+      : `Barrier { waiters: ${this.nWaiting}/${this.parties} }`;
+  }
+}
+
+function* passSteps(i32: Int32Array, at: number, action: (() => void) | undefined): Steps<number> {
+  const i = at + STATE;
+  const parties = Atomics.load(i32, at + PARTIES);
+  const sleep = { i32, index: i, value: 0 };
+
+  // Enter the pass under way.
+  let s = Atomics.load(i32, i);
+  let index: number;
+  for (;;) {
+    const phase = s & PHASE_MASK;
+    if (phase === BROKEN) throw new BrokenBarrierError();
+    if (phase === FILLING) {
+      index = s & COUNT_MASK;
+      const next = index + 1 === parties ? (s & ~COUNT_MASK) | ACTION | parties : s + 1;
+      const seen = Atomics.compareExchange(i32, i, s, next);
+      if (seen === s) {
+        s = next;
+        break;
+      }
+      s = seen;
+      continue;
+    }
+    // ACTION or RESETTING: the previous pass is not done yet.
+    sleep.value = s;
+    let outcome: 'ok' | 'not-equal' | 'timed-out';
+    try {
+      outcome = yield sleep;
+    } catch (error) {
+      breakPass(i32, i, gen(s));
+      throw error;
+    }
+    if (outcome === 'timed-out') {
+      breakPass(i32, i, gen(s));
+      throw new BrokenBarrierError('Barrier.wait timed out waiting for the previous pass to finish');
+    }
+    s = Atomics.load(i32, i);
+  }
+
+  const my = gen(s);
+  if (index + 1 === parties) {
+    // The last to arrive: run the action, then open the next pass.
+    try {
+      action?.();
+    } catch (error) {
+      breakPass(i32, i, my);
+      leave(i32, i, my);
+      throw error;
+    }
+    const seen = Atomics.compareExchange(i32, i, s, nextGen(s) | FILLING);
+    if (seen === s) {
+      wake(i32, i);
+      return index;
+    }
+    // Broken (a timeout or abort) or reset while the action ran.
+    leave(i32, i, my);
+    throw new BrokenBarrierError();
+  }
+
+  for (;;) {
+    s = Atomics.load(i32, i);
+    if (gen(s) !== my) return index;
+    const phase = s & PHASE_MASK;
+    if (phase === BROKEN || phase === RESETTING) {
+      leave(i32, i, my);
+      throw new BrokenBarrierError();
+    }
+    sleep.value = s;
+    let outcome: 'ok' | 'not-equal' | 'timed-out';
+    try {
+      outcome = yield sleep;
+    } catch (error) {
+      // Aborted: break the pass (unless it just completed) and leave it.
+      if (breakPass(i32, i, my)) leave(i32, i, my);
+      throw error;
+    }
+    if (outcome === 'timed-out') breakPass(i32, i, my); // then see the outcome on the next turn
+  }
+}
+
+/**
+ * Breaks pass `my` if it is still filling or running its action. Returns false if the pass has
+ * completed (GEN moved on), true if it is broken or resetting now.
+ */
+function breakPass(i32: Int32Array, i: number, my: number): boolean {
+  for (let s = Atomics.load(i32, i); ; ) {
+    if (gen(s) !== my) return false;
+    const phase = s & PHASE_MASK;
+    if (phase === BROKEN || phase === RESETTING) return true;
+    const seen = Atomics.compareExchange(i32, i, s, (s & ~PHASE_MASK) | BROKEN);
+    if (seen === s) {
+      wake(i32, i);
+      return true;
+    }
+    s = seen;
+  }
+}
+
+/** Leaves a broken or resetting pass `my`: COUNT -= 1; the last out of a RESETTING pass reopens. */
+function leave(i32: Int32Array, i: number, my: number): void {
+  for (let s = Atomics.load(i32, i); ; ) {
+    if (gen(s) !== my) return;
+    const count = (s & COUNT_MASK) - 1;
+    const phase = s & PHASE_MASK;
+    const next = phase === RESETTING && count === 0 ? nextGen(s) | FILLING : (s & ~COUNT_MASK) | count;
+    const seen = Atomics.compareExchange(i32, i, s, next);
+    if (seen === s) {
+      if (next !== ((s & ~COUNT_MASK) | count)) wake(i32, i);
+      return;
+    }
+    s = seen;
+  }
+}

@@ -1,0 +1,112 @@
+/*
+ * Every error weft throws, written once.
+ *
+ * Each class has a literal `name` and a stable `code`: an error posted between threads arrives as a
+ * plain Error without its prototype, so `name` and `code` are what survives. Bad arguments throw the
+ * built-in TypeError / RangeError (with a `code` as well); misuse throws RuntimeError or ValueError,
+ * named after the Python exceptions `threading` raises in the same places.
+ */
+
+/** Stable codes carried by every error weft throws. */
+export type WeftErrorCode =
+  | 'WEFT_BAD_ARGUMENT'
+  | 'WEFT_BAD_HANDLE'
+  | 'WEFT_CANNOT_BLOCK'
+  | 'WEFT_NO_SHARED_MEMORY'
+  | 'WEFT_TIMEOUT'
+  | 'WEFT_BROKEN_BARRIER'
+  | 'WEFT_RUNTIME'
+  | 'WEFT_VALUE';
+
+/**
+ * Misuse of a primitive, such as releasing a Lock that is not locked or an RLock owned by another
+ * thread. Python raises `RuntimeError` in the same places. The primitive's state is unchanged.
+ */
+export class RuntimeError extends Error {
+  override readonly name = 'RuntimeError' as const;
+  readonly code: WeftErrorCode = 'WEFT_RUNTIME';
+}
+
+/**
+ * A value out of bounds for the primitive's state, such as releasing a BoundedSemaphore past its
+ * initial value. Python raises `ValueError` there. Extends RangeError. The state is unchanged.
+ */
+export class ValueError extends RangeError {
+  override readonly name = 'ValueError' as const;
+  readonly code: WeftErrorCode = 'WEFT_VALUE';
+}
+
+/** Thrown by `hold()` / `holdAsync()` when the timeout passes before the primitive is acquired. */
+export class TimeoutError extends Error {
+  override readonly name = 'TimeoutError' as const;
+  readonly code: WeftErrorCode = 'WEFT_TIMEOUT';
+}
+
+/** Thrown by `Barrier.wait` when the barrier is broken, or is reset while the caller waits. */
+export class BrokenBarrierError extends Error {
+  override readonly name = 'BrokenBarrierError' as const;
+  readonly code: WeftErrorCode = 'WEFT_BROKEN_BARRIER';
+  constructor(message = 'Barrier is broken') {
+    super(message);
+  }
+}
+
+/**
+ * The blocking form of a wait was called where the thread may not block (a browser's main thread,
+ * or wherever `Atomics.wait` throws). The message names the `Async` twin to use instead.
+ */
+export class CannotBlockError extends Error {
+  override readonly name = 'CannotBlockError' as const;
+  readonly code: WeftErrorCode = 'WEFT_CANNOT_BLOCK';
+}
+
+/** SharedArrayBuffer is missing: in a browser, the page is not cross-origin isolated. */
+export class SharedMemoryError extends Error {
+  override readonly name = 'SharedMemoryError' as const;
+  readonly code: WeftErrorCode = 'WEFT_NO_SHARED_MEMORY';
+}
+
+type Coded<E extends Error> = E & { code: WeftErrorCode };
+
+/** A TypeError with weft's code, for an argument of the wrong type. */
+export function typeError(message: string, code: WeftErrorCode = 'WEFT_BAD_ARGUMENT'): Coded<TypeError> {
+  return Object.assign(new TypeError(message), { code });
+}
+
+/** A RangeError with weft's code, for an argument of the right type but out of range. */
+export function rangeError(message: string): Coded<RangeError> {
+  return Object.assign(new RangeError(message), { code: 'WEFT_BAD_ARGUMENT' as const });
+}
+
+/** What a caller gets for `X.from(value)` when `value` is not a weft X. */
+export function badHandle(kind: string, value: unknown): Coded<TypeError> {
+  return typeError(
+    `${kind}.from: expected a ${kind} (or one that crossed threads), got ${describe(value)}`,
+    'WEFT_BAD_HANDLE',
+  );
+}
+
+/** A short description of a value for error messages; never throws. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  switch (typeof value) {
+    case 'string':
+      return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+    case 'number':
+    case 'bigint':
+    case 'boolean':
+    case 'undefined':
+      return `${typeof value} ${String(value)}`;
+    case 'function':
+      return 'a function';
+    case 'symbol':
+      return 'a symbol';
+    default: {
+      const kind = (value as { __weft?: unknown }).__weft;
+      if (typeof kind === 'string') return `a ${kind}`;
+      const ctor = (value as object).constructor;
+      return ctor && typeof ctor.name === 'string' && ctor.name !== 'Object' ? `a ${ctor.name}` : 'an object';
+    }
+  }
+}

@@ -1,0 +1,183 @@
+/*
+ * An Event is a flag that one thread sets and any number of threads wait for (Python's
+ * threading.Event), shared across worker threads.
+ *
+ * Layout: [TAG, STATE]. STATE packs three fields:
+ *   bit 0      SET        the flag
+ *   bit 1      SLEEPERS   a waiter may be asleep on STATE (cleared by set(), which wakes them)
+ *   bits 2-31  generation counts set() calls that raised the flag (wraps after 2^30)
+ *
+ * set():   if SET is clear, CAS STATE to (generation + 1) | SET, with SLEEPERS cleared; if SLEEPERS
+ *          was on, wake every waiter. Setting a set event is one load: no write, no notify.
+ * clear(): atomically AND away SET; generation and SLEEPERS stay.
+ * wait():  read STATE s0; if SET, return true. Otherwise turn SLEEPERS on (CAS) and sleep on
+ *          (STATE, value with SLEEPERS). Return true as soon as the generation differs from s0's:
+ *          a set() happened while we waited, even if clear() has run since (Python's semantics:
+ *          a waiter woken by set() returns true).
+ *
+ * No lost wake-up: a waiter sleeps only on a STATE value with SLEEPERS on and its own generation.
+ * set() changes STATE (new generation) before it notifies, so a waiter that has not yet slept sees
+ * 'not-equal', and one already asleep is queued when the notify comes: set() saw SLEEPERS on,
+ * because the waiter's CAS came before set()'s CAS on the same word.
+ * A waiter that times out leaves SLEEPERS on: the next set() makes one needless notify, no harm.
+ */
+
+import { block, later, type Steps, signalOf, type WaitOptions, wake } from './internal/futex.js';
+import { adopt, inspect, place } from './internal/memory.js';
+import { checkTimeout, deadlineOf } from './internal/timeout.js';
+
+const STATE = 1; // word offset from the tag
+const SET = 1;
+const SLEEPERS = 2;
+const FLAGS = SET | SLEEPERS;
+const ONE_GENERATION = 4;
+
+/**
+ * A flag that one thread sets and others wait for, across worker threads.
+ *
+ * @example
+ * ```ts
+ * import { Event } from 'weft';
+ * const ready = new Event();
+ * setTimeout(() => ready.set(), 10);
+ * await ready.waitAsync(); // true
+ * ```
+ */
+export class Event {
+  /** @internal Kind name, for revival after crossing threads. */
+  readonly __weft = 'Event';
+  /** @internal The chunk of shared memory this event lives in. */
+  readonly _i32: Int32Array;
+  /** @internal Index of the event's tag word in `_i32`. */
+  readonly _at: number;
+
+  /** Makes a new event, unset. Never blocks. */
+  constructor() {
+    const p = place('Event', 2);
+    this._i32 = p.i32;
+    this._at = p.at;
+  }
+
+  /**
+   * Gives back a live Event from one that crossed threads (or a live one). Never blocks.
+   *
+   * @param value - an Event, or the plain object it became in `postMessage` / `workerData`.
+   * @throws TypeError if `value` is not an Event.
+   * @example
+   * ```ts
+   * import { Event } from 'weft';
+   * const copy = Event.from(structuredClone(new Event()));
+   * ```
+   */
+  static from(value: unknown): Event {
+    if (value instanceof Event) return value;
+    adopt(value, ['Event'], 'Event');
+    return new Event();
+  }
+
+  /** Returns whether the flag is set. Never blocks. */
+  isSet(): boolean {
+    return (Atomics.load(this._i32, this._at + STATE) & SET) !== 0;
+  }
+
+  /**
+   * Sets the flag and wakes every thread waiting for it. Never blocks.
+   * @example
+   * ```ts
+   * import { Event } from 'weft';
+   * new Event().set();
+   * ```
+   */
+  set(): void {
+    const i32 = this._i32;
+    const i = this._at + STATE;
+    let s = Atomics.load(i32, i);
+    while ((s & SET) === 0) {
+      const seen = Atomics.compareExchange(i32, i, s, ((s & ~FLAGS) + ONE_GENERATION) | SET);
+      if (seen === s) {
+        if ((s & SLEEPERS) !== 0) wake(i32, i);
+        return;
+      }
+      s = seen;
+    }
+  }
+
+  /** Clears the flag; later waiters wait until the next `set()`. Never blocks. */
+  clear(): void {
+    Atomics.and(this._i32, this._at + STATE, ~SET);
+  }
+
+  /**
+   * Blocks the calling thread until the flag is set or the timeout passes.
+   *
+   * @param timeout - in milliseconds; undefined or Infinity waits for ever, 0 or less polls.
+   * @returns true if the flag was set (or was set while waiting, even if cleared since); false on timeout.
+   * @throws TypeError / RangeError for a timeout that is not a number / is NaN.
+   * @throws CannotBlockError where the thread may not block (a browser's main thread): use waitAsync.
+   * @example
+   * ```ts
+   * import { Event } from 'weft';
+   * const e = new Event();
+   * e.wait(0); // false: polls without blocking
+   * ```
+   */
+  wait(timeout?: number): boolean {
+    const ms = checkTimeout(timeout, 'Event.wait');
+    const s = Atomics.load(this._i32, this._at + STATE);
+    if ((s & SET) !== 0) return true;
+    return block(waitSteps(this._i32, this._at + STATE, s), deadlineOf(ms), 'Event.wait');
+  }
+
+  /**
+   * Never blocks and returns a Promise that settles when the flag is set or the timeout passes.
+   *
+   * @param timeout - in milliseconds; undefined or Infinity waits for ever, 0 or less polls.
+   * @param options - `signal`: an AbortSignal that rejects the Promise with `signal.reason`.
+   * @returns a Promise of true if the flag was set, false on timeout.
+   * @throws (rejects) TypeError / RangeError for bad arguments; `signal.reason` on abort.
+   * @example
+   * ```ts
+   * import { Event } from 'weft';
+   * const e = new Event();
+   * const set = e.waitAsync(1000, { signal: AbortSignal.timeout(5000) });
+   * e.set();
+   * await set; // true
+   * ```
+   */
+  async waitAsync(timeout?: number, options?: WaitOptions): Promise<boolean> {
+    const ms = checkTimeout(timeout, 'Event.waitAsync');
+    const signal = signalOf(options, 'Event.waitAsync');
+    if (signal?.aborted) throw signal.reason;
+    const s = Atomics.load(this._i32, this._at + STATE);
+    if ((s & SET) !== 0) return true;
+    return later(waitSteps(this._i32, this._at + STATE, s), deadlineOf(ms), signal);
+  }
+
+  /** @internal Shown by util.inspect and console.log: `Event { set }` or `Event { unset }`. */
+  [inspect](): string {
+    return `Event { ${this.isSet() ? 'set' : 'unset'} }`;
+  }
+}
+
+function* waitSteps(i32: Int32Array, i: number, s0: number): Steps<boolean> {
+  const generation = s0 & ~FLAGS;
+  const sleep = { i32, index: i, value: 0 };
+  let s = s0;
+  for (;;) {
+    if ((s & ~FLAGS) !== generation || (s & SET) !== 0) return true;
+    if ((s & SLEEPERS) === 0) {
+      const seen = Atomics.compareExchange(i32, i, s, s | SLEEPERS);
+      if (seen !== s) {
+        s = seen;
+        continue;
+      }
+      s |= SLEEPERS;
+    }
+    sleep.value = s;
+    if ((yield sleep) === 'timed-out') {
+      s = Atomics.load(i32, i);
+      return (s & ~FLAGS) !== generation || (s & SET) !== 0;
+    }
+    s = Atomics.load(i32, i);
+  }
+}

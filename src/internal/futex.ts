@@ -1,0 +1,367 @@
+/*
+ * The wait/wake layer: the only code in weft that calls Atomics.wait, Atomics.waitAsync and
+ * Atomics.notify.
+ *
+ * A primitive writes each of its waits once, as a generator of "sleep requests": it tries, and when
+ * it must wait it yields { i32, index, value }, meaning "sleep while i32[index] === value". A driver
+ * answers each request with an Outcome and resumes the generator, which tries again:
+ *
+ *   block(steps, deadline, twin)   blocks the calling thread: spins a bounded number of loads, then
+ *                                  Atomics.wait with the time left until the deadline.
+ *   later(steps, deadline, signal) never blocks and returns a Promise: Atomics.waitAsync, no spin.
+ *
+ * So a blocking waiter and an async waiter of the same primitive run the same protocol, and one
+ * Atomics.notify wakes both.
+ *
+ * Outcomes. 'not-equal': the word had already changed. 'ok': woken, or a spurious return (engines
+ * fire timeouts early; the driver reports an early timeout as 'ok'), so a protocol must always
+ * re-check its word. 'timed-out': the deadline on the monotonic clock has passed; the driver never
+ * says so early.
+ *
+ * Why no wake-up is lost: Atomics.wait / waitAsync compare the word and enqueue the waiter in one
+ * atomic step with respect to Atomics.notify on the same word. A protocol therefore (1) reads the
+ * word, (2) decides it must wait, (3) yields the value it read; a writer changes the word before it
+ * notifies, so either the wait sees the new value ('not-equal') or the waiter is already queued and
+ * is woken.
+ *
+ * Aborts. An Atomics.waitAsync cannot be cancelled, and a cancelled-but-queued waiter would swallow
+ * an Atomics.notify(word, 1) meant for a live one. So when the signal fires the driver itself wakes
+ * every waiter of the word it sleeps on (its own queued wait included; the others re-check and go
+ * back to sleep), then throws signal.reason into the protocol so its finally/catch can undo what it
+ * registered, and rejects with signal.reason. Nothing of the aborted waiter is left in the queue.
+ *
+ * Keep-alive. Node does not keep a process alive for a pending Atomics.waitAsync; while any async
+ * wait of this thread is pending, a ref'd interval timer does (one for all of them).
+ */
+
+import { CannotBlockError, typeError } from '../errors.js';
+import { now } from './timeout.js';
+
+/** Sleep while `i32[index] === value`. */
+export interface Sleep {
+  i32: Int32Array;
+  index: number;
+  value: number;
+  /** Ignore the call's deadline (used to re-take a lock after a condition wait timed out). */
+  forever?: boolean;
+}
+
+export type Outcome = 'ok' | 'not-equal' | 'timed-out';
+
+/** A wait protocol: yields sleep requests, receives their outcomes, returns its result. */
+export type Steps<T> = Generator<Sleep, T, Outcome>;
+
+/** Options accepted by every async wait. */
+export interface WaitOptions {
+  /** Rejects the wait with `signal.reason` when it fires; nothing of the wait is left behind. */
+  signal?: AbortSignal | undefined;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Configuration                                                                                   */
+
+/**
+ * Default number of Atomics.load spins before a blocking wait sleeps: about 7 µs on a 2020s x86
+ * core. A partner that answers within that time is seen without a kernel round trip (~50 µs); one
+ * that answers later costs at most this much extra CPU per wait. Async waits never spin.
+ */
+export const DEFAULT_SPIN = 1000;
+
+let spinLimit = DEFAULT_SPIN;
+
+/** Settings of the wait layer, per thread. */
+export interface Settings {
+  /** Loads to spin before a blocking wait sleeps (0 disables spinning). Default {@link DEFAULT_SPIN}. */
+  spin: number;
+}
+
+/**
+ * Changes weft's settings for the calling thread; returns the settings in force before the call.
+ * Never blocks.
+ *
+ * @param settings - `spin`: how many times a blocking wait re-reads its word before it sleeps.
+ * @returns The previous settings.
+ * @throws RangeError if `spin` is not a non-negative integer.
+ * @example
+ * ```ts
+ * import { configure } from 'weft';
+ * const before = configure({ spin: 0 }); // always sleep at once
+ * configure(before);
+ * ```
+ */
+export function configure(settings: Partial<Settings>): Settings {
+  const before = { spin: spinLimit };
+  if (settings === null || typeof settings !== 'object') throw typeError('configure: expected an object');
+  if (settings.spin !== undefined) {
+    const spin = settings.spin;
+    if (typeof spin !== 'number') throw typeError('configure: spin must be a number');
+    if (!Number.isInteger(spin) || spin < 0) {
+      throw Object.assign(new RangeError('configure: spin must be a non-negative integer'), {
+        code: 'WEFT_BAD_ARGUMENT',
+      });
+    }
+    spinLimit = spin;
+  }
+  return before;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Blocking                                                                                        */
+
+let blockingAllowed: boolean | undefined;
+
+/** Whether this thread may block in Atomics.wait (false on a browser's main thread). */
+export function canBlock(): boolean {
+  if (blockingAllowed === undefined) {
+    try {
+      // Value 1 is not 0: returns 'not-equal' at once where blocking is allowed, throws where not.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+      blockingAllowed = true;
+    } catch {
+      blockingAllowed = false;
+    }
+  }
+  return blockingAllowed;
+}
+
+const pause: (n?: number) => void =
+  typeof (Atomics as { pause?: unknown }).pause === 'function'
+    ? (Atomics as unknown as { pause: (n?: number) => void }).pause
+    : () => {};
+
+/**
+ * Runs a wait protocol, blocking the calling thread.
+ *
+ * @param deadline - absolute, on the monotonic clock; -Infinity polls (never blocks), Infinity waits forever.
+ * @param where - the blocking method, e.g. 'Lock.acquire', for the error where this thread may not block.
+ * @param advice - what to use instead there; by default the method's Async twin.
+ */
+export function block<T>(
+  steps: Steps<T>,
+  deadline: number,
+  where: string,
+  advice = `use ${where}Async() instead`,
+): T {
+  if (deadline !== Number.NEGATIVE_INFINITY && !canBlock()) {
+    steps.return(undefined as T);
+    throw new CannotBlockError(
+      `${where} cannot block this thread (Atomics.wait is not allowed here, as on a browser's main thread): ${advice}`,
+    );
+  }
+  let spin = spinLimit;
+  let r = steps.next('ok');
+  while (!r.done) {
+    r = steps.next(sleep(r.value, deadline, spin));
+    spin = 0; // spin before the first sleep of a call only: later sleeps follow a wake-up
+  }
+  return r.value;
+}
+
+function sleep(s: Sleep, callDeadline: number, spin: number): Outcome {
+  const { i32, index, value } = s;
+  const deadline = s.forever === true ? Number.POSITIVE_INFINITY : callDeadline;
+  for (let i = 0; i < spin; i++) {
+    if (Atomics.load(i32, index) !== value) return 'not-equal';
+    pause(i);
+  }
+  let ms = Number.POSITIVE_INFINITY;
+  if (deadline !== Number.POSITIVE_INFINITY) {
+    ms = deadline - now();
+    if (ms <= 0) return 'timed-out';
+  }
+  const outcome = Atomics.wait(i32, index, value, ms);
+  // An early timeout is reported as a spurious wake-up; the deadline is checked at the next sleep.
+  return outcome === 'timed-out' && deadline - now() > 0 ? 'ok' : outcome;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Async                                                                                           */
+
+type AsyncResult =
+  | { async: false; value: 'not-equal' | 'timed-out' }
+  | { async: true; value: Promise<Outcome> };
+type WaitAsyncFn = (
+  i32: Int32Array,
+  index: number,
+  value: number,
+  ms: number,
+  live?: () => boolean,
+) => AsyncResult;
+
+const nativeWaitAsync = (Atomics as unknown as { waitAsync?: WaitAsyncFn }).waitAsync;
+
+/** Atomics.waitAsync where the engine has it, else a polling fallback (see pollWaitAsync). */
+let waitAsync: WaitAsyncFn =
+  typeof nativeWaitAsync === 'function' ? nativeWaitAsync.bind(Atomics) : pollWaitAsync;
+
+/** Whether async waits use the engine's Atomics.waitAsync (true) or the polling fallback (false). */
+export function nativeAsyncWaits(): boolean {
+  return waitAsync !== pollWaitAsync;
+}
+
+/**
+ * Fallback for engines without Atomics.waitAsync: re-reads the word on timers, backing off from
+ * 0 ms to 4 ms between reads. Correct for every weft protocol because each one changes the word
+ * before it notifies (a value that changes and changes back is re-checked by the protocol anyway).
+ */
+function pollWaitAsync(
+  i32: Int32Array,
+  index: number,
+  value: number,
+  ms: number,
+  live: () => boolean = () => true,
+): AsyncResult {
+  if (Atomics.load(i32, index) !== value) return { async: false, value: 'not-equal' };
+  if (ms <= 0) return { async: false, value: 'timed-out' };
+  const end = ms === Number.POSITIVE_INFINITY ? ms : now() + ms;
+  return {
+    async: true,
+    value: new Promise<Outcome>((resolve) => {
+      let delay = 0;
+      const poll = (): void => {
+        const left = end - now();
+        if (!live() || Atomics.load(i32, index) !== value) resolve('ok');
+        else if (left <= 0) resolve('timed-out');
+        else {
+          delay = Math.min(4, delay + 0.25);
+          setTimeout(poll, Math.min(delay, left));
+        }
+      };
+      setTimeout(poll, 0);
+    }),
+  };
+}
+
+let pending = 0;
+let keepAliveTimer: ReturnType<typeof setInterval> | undefined;
+
+function hold(): void {
+  if (pending++ === 0) keepAliveTimer = setInterval(() => {}, 1 << 30);
+}
+
+function unhold(): void {
+  if (--pending === 0 && keepAliveTimer !== undefined) {
+    clearInterval(keepAliveTimer);
+    keepAliveTimer = undefined;
+  }
+}
+
+/** Validates the `{ signal }` options of an async wait; returns the signal, if any. */
+export function signalOf(options: unknown, where: string): AbortSignal | undefined {
+  if (options === undefined) return undefined;
+  if (options === null || typeof options !== 'object') {
+    throw typeError(`${where}: options must be an object such as { signal }`);
+  }
+  const signal = (options as WaitOptions).signal;
+  if (signal === undefined) return undefined;
+  if (
+    signal === null ||
+    typeof signal !== 'object' ||
+    typeof (signal as AbortSignal).aborted !== 'boolean' ||
+    typeof (signal as AbortSignal).addEventListener !== 'function'
+  ) {
+    throw typeError(`${where}: options.signal must be an AbortSignal`);
+  }
+  return signal;
+}
+
+/**
+ * Runs a wait protocol without blocking; returns a Promise of its result.
+ *
+ * @param deadline - absolute, on the monotonic clock; -Infinity polls, Infinity waits forever.
+ * @param signal - rejects with `signal.reason` when it fires; the protocol is told by a throw.
+ */
+export function later<T>(steps: Steps<T>, deadline: number, signal: AbortSignal | undefined): Promise<T> {
+  if (signal?.aborted) {
+    steps.return(undefined as T);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    let aborted = false; // the signal fired
+    let told = false; // the protocol has been told (by a throw)
+    let asleep: Sleep | undefined; // the request of the pending waitAsync, if any
+    let ticket = 0; // numbers the pending waitAsync; a resolution with an old number is ignored
+
+    const onAbort = (): void => {
+      aborted = true;
+      if (asleep === undefined) return;
+      // Wake our own queued wait (and, spuriously, the word's other waiters) so none is left behind,
+      // and go on at once rather than when that wake-up is delivered.
+      Atomics.notify(asleep.i32, asleep.index);
+      ticket++;
+      queueMicrotask(() => run('ok'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    hold();
+
+    const settle = (ok: boolean, value: unknown): void => {
+      signal?.removeEventListener('abort', onAbort);
+      unhold();
+      if (ok) resolve(value as T);
+      else reject(value);
+    };
+
+    const run = (outcome: Outcome): void => {
+      asleep = undefined;
+      for (;;) {
+        let r: IteratorResult<Sleep, T>;
+        try {
+          if (aborted && !told) {
+            told = true;
+            r = steps.throw((signal as AbortSignal).reason);
+          } else {
+            r = steps.next(outcome);
+          }
+        } catch (error) {
+          settle(false, error);
+          return;
+        }
+        if (r.done) {
+          if (told) settle(false, (signal as AbortSignal).reason);
+          else settle(true, r.value);
+          return;
+        }
+
+        const s = r.value;
+        // Once told of the abort, a protocol may still need to wait (to re-take a lock): no deadline.
+        const end = told || s.forever === true ? Number.POSITIVE_INFINITY : deadline;
+        let ms = Number.POSITIVE_INFINITY;
+        if (end !== Number.POSITIVE_INFINITY) {
+          ms = end - now();
+          if (ms <= 0) {
+            outcome = 'timed-out';
+            continue;
+          }
+        }
+        const t = ++ticket;
+        const w = waitAsync(s.i32, s.index, s.value, ms, () => t === ticket);
+        if (!w.async) {
+          outcome = w.value;
+          continue;
+        }
+        asleep = s;
+        w.value.then(
+          (v) => {
+            if (t === ticket) run(v === 'timed-out' && end - now() > 0 ? 'ok' : v);
+          },
+          (error: unknown) => settle(false, error),
+        );
+        return;
+      }
+    };
+    run('ok');
+  });
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Wake                                                                                            */
+
+/** Wakes up to `count` waiters (all by default) sleeping on `i32[index]`, blocking or async. */
+export function wake(i32: Int32Array, index: number, count = Number.POSITIVE_INFINITY): void {
+  Atomics.notify(i32, index, count);
+}
+
+/** Test hook: forces the polling fallback for async waits, as on engines without Atomics.waitAsync. */
+export function forcePollingAsyncWaits(on: boolean): void {
+  waitAsync = on || typeof nativeWaitAsync !== 'function' ? pollWaitAsync : nativeWaitAsync.bind(Atomics);
+}

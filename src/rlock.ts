@@ -1,0 +1,179 @@
+/*
+ * An RLock is a re-entrant lock owned by a thread (Python's threading.RLock): the owner may acquire
+ * it again, and must release it as many times.
+ *
+ * Layout: [TAG, STATE, OWNER_HI, OWNER_LO, COUNT].
+ *   STATE              a Lock's word (0 unlocked | 1 locked | 2 locked, maybe sleepers); see lock.ts
+ *   OWNER_HI/OWNER_LO  the owner's identity (internal/ident.ts), 0/0 when unowned
+ *   COUNT              how many times the owner holds it
+ *
+ * acquire: if OWNER is this thread, COUNT += 1. Otherwise take STATE as a Lock does (sleeping on
+ *          (STATE, 2)), then write OWNER and COUNT = 1.
+ * release: if OWNER is not this thread, throw (nothing changes). COUNT -= 1; at 0, clear OWNER, then
+ *          release STATE as a Lock does.
+ *
+ * Invariants: OWNER and COUNT are written only by the thread that holds STATE; OWNER is non-zero
+ * exactly while some thread holds STATE, apart from the instants between taking STATE and writing
+ * OWNER and between clearing OWNER and releasing STATE. A thread compares OWNER with itself only:
+ * it wrote its own identity there and nobody else writes while it holds STATE, so the comparison is
+ * exact for the owner, and another thread cannot see both halves of its own identity.
+ * No lost wake-up: as for Lock; OWNER and COUNT are never slept on.
+ * No async acquire: ownership is per thread, so two async tasks on one thread would both own it.
+ */
+
+import { RuntimeError } from './errors.js';
+import { block, type Steps } from './internal/futex.js';
+import { type Held, held } from './internal/hold.js';
+import { me } from './internal/ident.js';
+import { adopt, inspect, place } from './internal/memory.js';
+import { checkTimeout, deadlineOf } from './internal/timeout.js';
+import { lockSteps, unlock } from './lock.js';
+
+const STATE = 1;
+const OWNER_HI = 2;
+const OWNER_LO = 3;
+const COUNT = 4;
+const NO_TWIN =
+  'an RLock has no async form, since its owner is a thread: on this thread use a Lock and its acquireAsync()';
+
+/**
+ * A re-entrant lock: the thread that holds it may acquire it again; it is released when the owner
+ * has released it as many times as it acquired it. Only the owner may release it.
+ *
+ * @example
+ * ```ts
+ * import { RLock } from 'weft';
+ * const lock = new RLock();
+ * lock.acquire();
+ * lock.acquire(); // the owner again: no deadlock
+ * lock.release();
+ * lock.release();
+ * ```
+ */
+export class RLock {
+  /** @internal Kind name, for revival after crossing threads. */
+  readonly __weft = 'RLock';
+  /** @internal The chunk of shared memory this lock lives in. */
+  readonly _i32: Int32Array;
+  /** @internal Index of the lock's tag word in `_i32`. */
+  readonly _at: number;
+
+  /** Makes a new re-entrant lock, unowned. Never blocks. */
+  constructor() {
+    const p = place('RLock', 5);
+    this._i32 = p.i32;
+    this._at = p.at;
+  }
+
+  /**
+   * Gives back a live RLock from one that crossed threads. Never blocks.
+   * @throws TypeError if `value` is not an RLock.
+   */
+  static from(value: unknown): RLock {
+    if (value instanceof RLock) return value;
+    adopt(value, ['RLock'], 'RLock');
+    return new RLock();
+  }
+
+  /**
+   * Blocks the calling thread until it owns the lock (at once if it already does), or the timeout
+   * passes.
+   * @param timeout - in milliseconds; undefined or Infinity waits for ever, 0 or less tries once.
+   * @returns true if the lock is now held (once more), false if the timeout passed first.
+   * @throws CannotBlockError where the thread may not block.
+   */
+  acquire(timeout?: number): boolean {
+    const ms = checkTimeout(timeout, 'RLock.acquire');
+    const i32 = this._i32;
+    const at = this._at;
+    const id = me();
+    if (Atomics.load(i32, at + OWNER_LO) === id.lo && Atomics.load(i32, at + OWNER_HI) === id.hi) {
+      const count = Atomics.load(i32, at + COUNT);
+      if (count === 0x7fffffff) throw new RuntimeError('RLock.acquire: acquired too many times (2^31-1)');
+      Atomics.store(i32, at + COUNT, count + 1);
+      return true;
+    }
+    if (Atomics.compareExchange(i32, at + STATE, 0, 1) !== 0) {
+      if (!block(lockSteps(i32, at + STATE), deadlineOf(ms), 'RLock.acquire', NO_TWIN)) return false;
+    }
+    own(i32, at, 1);
+    return true;
+  }
+
+  /**
+   * Releases the lock once; when the owner has released it as many times as it acquired it, it is
+   * unlocked and one waiting thread is woken. Never blocks.
+   * @throws RuntimeError if the calling thread does not own the lock (nothing changes).
+   */
+  release(): void {
+    const i32 = this._i32;
+    const at = this._at;
+    if (!this.#mine())
+      throw new RuntimeError('RLock.release: cannot release un-acquired lock (not owned by this thread)');
+    const count = Atomics.load(i32, at + COUNT) - 1;
+    Atomics.store(i32, at + COUNT, count);
+    if (count === 0) {
+      own(i32, at, 0, 0, 0);
+      unlock(i32, at + STATE, 'RLock');
+    }
+  }
+
+  /** Returns whether some thread holds the lock. Never blocks. */
+  locked(): boolean {
+    return Atomics.load(this._i32, this._at + STATE) !== 0;
+  }
+
+  /**
+   * Blocks the calling thread until it owns the lock; returns a Disposable that releases it once.
+   * @throws TimeoutError if the timeout passes first.
+   */
+  hold(timeout?: number): Held {
+    return held(this.acquire(timeout), () => this.release(), 'RLock.hold', timeout);
+  }
+
+  /** @internal Whether the calling thread owns the lock. */
+  _isOwned(): boolean {
+    return this.#mine();
+  }
+
+  /** @internal For Condition.wait: releases every level at once; returns the depth to restore. */
+  _releaseSave(): number {
+    if (!this.#mine()) throw new RuntimeError('RLock: cannot release un-acquired lock');
+    const count = Atomics.load(this._i32, this._at + COUNT);
+    own(this._i32, this._at, 0, 0, 0);
+    unlock(this._i32, this._at + STATE, 'RLock');
+    return count;
+  }
+
+  /** @internal For Condition.wait: re-takes the lock (ignoring any deadline) and restores `count`. */
+  *_acquireRestore(count: number): Steps<void> {
+    yield* lockSteps(this._i32, this._at + STATE, true);
+    own(this._i32, this._at, count);
+  }
+
+  #mine(): boolean {
+    const id = me();
+    return (
+      Atomics.load(this._i32, this._at + OWNER_LO) === id.lo &&
+      Atomics.load(this._i32, this._at + OWNER_HI) === id.hi
+    );
+  }
+
+  /** @internal `RLock { owner: 123, count: 1 }` or `RLock { unlocked }`. */
+  [inspect](): string {
+    const i32 = this._i32;
+    const at = this._at;
+    const hi = Atomics.load(i32, at + OWNER_HI);
+    const lo = Atomics.load(i32, at + OWNER_LO);
+    if (hi === 0 && lo === 0) return 'RLock { unlocked }';
+    const owner = hi * 0x100000000 + (lo >>> 0);
+    return `RLock { owner: ${owner}, count: ${Atomics.load(i32, at + COUNT)} }`;
+  }
+}
+
+/** Writes the owner (this thread unless given) and the count. */
+function own(i32: Int32Array, at: number, count: number, hi = me().hi, lo = me().lo): void {
+  Atomics.store(i32, at + OWNER_HI, hi);
+  Atomics.store(i32, at + OWNER_LO, lo);
+  Atomics.store(i32, at + COUNT, count);
+}

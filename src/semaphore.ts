@@ -1,0 +1,251 @@
+/*
+ * A Semaphore counts permits across threads (Python's threading.Semaphore); a BoundedSemaphore
+ * also refuses to be released past its initial value.
+ *
+ * Layout: [TAG, COUNT, SLEEPERS, BOUND].
+ *   COUNT     permits available, 0 .. 2^31-1
+ *   SLEEPERS  number of waiters registered to sleep on COUNT (blocking and async alike)
+ *   BOUND     the initial value for a BoundedSemaphore; -1 for a Semaphore
+ *
+ * acquire: CAS COUNT c -> c-1 while c > 0. Otherwise add 1 to SLEEPERS, re-check COUNT, then sleep
+ *          on (COUNT, 0); on the way out (permit, timeout or abort) subtract 1 from SLEEPERS.
+ * release(n): CAS COUNT c -> c+n (a BoundedSemaphore first checks c+n <= BOUND and throws, leaving
+ *          COUNT as it was); then, if SLEEPERS > 0, wake n sleepers.
+ *
+ * No lost wake-up: the waiter writes SLEEPERS and then reads COUNT; release writes COUNT and then
+ * reads SLEEPERS. All Atomics are sequentially consistent, so either release sees the waiter counted
+ * (and wakes it, or it has not slept yet and its wait sees COUNT != 0), or the waiter's read of COUNT
+ * comes after the release and finds the permit. A woken waiter whose permit was taken by a faster
+ * thread goes back to sleep; permits are never lost, only re-raced.
+ * The uncontended acquire and release are one load and one CAS each; release reads SLEEPERS but
+ * notifies only when someone registered.
+ */
+
+import { describe, rangeError, typeError, ValueError } from './errors.js';
+import { block, later, type Steps, signalOf, type WaitOptions, wake } from './internal/futex.js';
+import { type Held, held } from './internal/hold.js';
+import { adopt, inspect, place } from './internal/memory.js';
+import { checkTimeout, deadlineOf } from './internal/timeout.js';
+
+const COUNT = 1;
+const SLEEPERS = 2;
+const BOUND = 3;
+const MAX = 0x7fffffff;
+
+function checkCount(value: unknown, where: string, min: number): number {
+  if (typeof value !== 'number') throw typeError(`${where} must be an integer, got ${describe(value)}`);
+  if (!Number.isInteger(value) || value < min || value > MAX) {
+    throw rangeError(`${where} must be an integer from ${min} to ${MAX}, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * A counter of permits shared across threads: `acquire` takes one (waiting while there is none),
+ * `release` gives permits back.
+ *
+ * @example
+ * ```ts
+ * import { Semaphore } from 'weft';
+ * const slots = new Semaphore(2);
+ * {
+ *   using _slot = slots.hold(); // at most two threads in here at once
+ * }
+ * ```
+ */
+export class Semaphore {
+  /** @internal Kind name, for revival after crossing threads. */
+  readonly __weft: 'Semaphore' | 'BoundedSemaphore' = 'Semaphore';
+  /** @internal The chunk of shared memory this semaphore lives in. */
+  readonly _i32: Int32Array;
+  /** @internal Index of the semaphore's tag word in `_i32`. */
+  readonly _at: number;
+
+  /**
+   * Makes a semaphore with `value` permits. Never blocks.
+   * @param value - initial permits, an integer >= 0 (default 1).
+   * @throws TypeError if `value` is not a number; RangeError if it is negative or not an integer.
+   */
+  constructor(value = 1) {
+    const bounded = new.target === BoundedSemaphore;
+    const p = place(bounded ? 'BoundedSemaphore' : 'Semaphore', 4);
+    if (p.fresh) {
+      const where = `${bounded ? 'BoundedSemaphore' : 'Semaphore'}: value`;
+      checkCount(value, where, 0);
+      Atomics.store(p.i32, p.at + COUNT, value);
+      Atomics.store(p.i32, p.at + BOUND, bounded ? value : -1);
+    }
+    if (bounded) this.__weft = 'BoundedSemaphore';
+    this._i32 = p.i32;
+    this._at = p.at;
+  }
+
+  /**
+   * Gives back a live Semaphore (or BoundedSemaphore) from one that crossed threads. Never blocks.
+   * @throws TypeError if `value` is not a Semaphore or BoundedSemaphore.
+   */
+  static from(value: unknown): Semaphore {
+    if (value instanceof Semaphore) return value;
+    const kind = adopt(value, ['Semaphore', 'BoundedSemaphore'], 'Semaphore');
+    return kind === 'BoundedSemaphore' ? new BoundedSemaphore() : new Semaphore();
+  }
+
+  /** The number of permits available now. */
+  get value(): number {
+    return Atomics.load(this._i32, this._at + COUNT);
+  }
+
+  /**
+   * Blocks the calling thread until a permit is available, and takes it.
+   * @param timeout - in milliseconds; undefined or Infinity waits for ever, 0 or less polls.
+   * @returns true if a permit was taken, false if the timeout passed first.
+   * @throws CannotBlockError where the thread may not block: use acquireAsync.
+   */
+  acquire(timeout?: number): boolean {
+    const ms = checkTimeout(timeout, `${this.__weft}.acquire`);
+    const i32 = this._i32;
+    const i = this._at + COUNT;
+    const c = Atomics.load(i32, i);
+    if (c > 0 && Atomics.compareExchange(i32, i, c, c - 1) === c) return true;
+    return block(acquireSteps(i32, this._at), deadlineOf(ms), `${this.__weft}.acquire`);
+  }
+
+  /**
+   * Never blocks and returns a Promise that settles once a permit is taken or the timeout passes.
+   * @param timeout - in milliseconds; undefined or Infinity waits for ever, 0 or less polls.
+   * @param options - `signal`: rejects with `signal.reason`, taking no permit.
+   * @returns a Promise of true if a permit was taken, false on timeout.
+   */
+  async acquireAsync(timeout?: number, options?: WaitOptions): Promise<boolean> {
+    const ms = checkTimeout(timeout, `${this.__weft}.acquireAsync`);
+    const signal = signalOf(options, `${this.__weft}.acquireAsync`);
+    if (signal?.aborted) throw signal.reason;
+    return later(acquireSteps(this._i32, this._at), deadlineOf(ms), signal);
+  }
+
+  /**
+   * Gives `n` permits back and wakes up to `n` waiting threads. Never blocks.
+   * @param n - an integer >= 1 (default 1).
+   * @throws RangeError if `n` is not an integer >= 1 or the count would pass 2^31-1.
+   * @throws ValueError (a RangeError) for a BoundedSemaphore released past its initial value; the
+   *   count is then unchanged.
+   */
+  release(n = 1): void {
+    if (n !== 1) checkCount(n, `${this.__weft}.release: n`, 1);
+    const i32 = this._i32;
+    const at = this._at;
+    const bound = Atomics.load(i32, at + BOUND);
+    const limit = bound < 0 ? MAX : bound;
+    let c = Atomics.load(i32, at + COUNT);
+    for (;;) {
+      if (c + n > limit) {
+        if (bound >= 0)
+          throw new ValueError(
+            `BoundedSemaphore released too many times (value ${c}/${bound}, release(${n}))`,
+          );
+        throw rangeError(`Semaphore.release(${n}): the count would pass ${MAX}`);
+      }
+      const seen = Atomics.compareExchange(i32, at + COUNT, c, c + n);
+      if (seen === c) break;
+      c = seen;
+    }
+    if (Atomics.load(i32, at + SLEEPERS) > 0) wake(i32, at + COUNT, n);
+  }
+
+  /**
+   * Blocks the calling thread until a permit is taken; returns a Disposable that gives it back.
+   * @throws TimeoutError if the timeout passes first.
+   * @example
+   * ```ts
+   * import { Semaphore } from 'weft';
+   * const s = new Semaphore(1);
+   * {
+   *   using _permit = s.hold(1000);
+   * } // released here
+   * ```
+   */
+  hold(timeout?: number): Held {
+    return held(this.acquire(timeout), () => this.release(), `${this.__weft}.hold`, timeout);
+  }
+
+  /**
+   * Never blocks; returns a Promise of a Disposable that gives the permit back.
+   * @throws (rejects) TimeoutError if the timeout passes first; `signal.reason` on abort.
+   */
+  async holdAsync(timeout?: number, options?: WaitOptions): Promise<Held> {
+    return held(
+      await this.acquireAsync(timeout, options),
+      () => this.release(),
+      `${this.__weft}.holdAsync`,
+      timeout,
+    );
+  }
+
+  /** @internal `Semaphore { value: 2 }`. */
+  [inspect](): string {
+    return `Semaphore { value: ${this.value} }`;
+  }
+}
+
+/**
+ * A Semaphore that throws if released more times than it was acquired: its count never passes its
+ * initial value.
+ *
+ * @example
+ * ```ts
+ * import { BoundedSemaphore } from 'weft';
+ * const s = new BoundedSemaphore(1);
+ * s.acquire();
+ * s.release();
+ * // s.release() now would throw ValueError
+ * ```
+ */
+export class BoundedSemaphore extends Semaphore {
+  /**
+   * Gives back a live BoundedSemaphore from one that crossed threads. Never blocks.
+   * @throws TypeError if `value` is not a BoundedSemaphore.
+   */
+  static override from(value: unknown): BoundedSemaphore {
+    if (value instanceof BoundedSemaphore) return value;
+    adopt(value, ['BoundedSemaphore'], 'BoundedSemaphore');
+    return new BoundedSemaphore();
+  }
+
+  /** The initial value, which the count never passes. */
+  get bound(): number {
+    return Atomics.load(this._i32, this._at + BOUND);
+  }
+
+  /** @internal `BoundedSemaphore { value: 2/3 }`. */
+  override [inspect](): string {
+    return `BoundedSemaphore { value: ${this.value}/${this.bound} }`;
+  }
+}
+
+function* acquireSteps(i32: Int32Array, at: number): Steps<boolean> {
+  const sleep = { i32, index: at + COUNT, value: 0 };
+  let registered = false;
+  try {
+    for (;;) {
+      const c = Atomics.load(i32, at + COUNT);
+      if (c > 0) {
+        if (Atomics.compareExchange(i32, at + COUNT, c, c - 1) === c) return true;
+        continue;
+      }
+      if (!registered) {
+        Atomics.add(i32, at + SLEEPERS, 1);
+        registered = true;
+        continue; // re-check COUNT now that a release will see us
+      }
+      if ((yield sleep) === 'timed-out') {
+        // One last look: a permit released as the deadline passed is still taken.
+        for (let c2 = Atomics.load(i32, at + COUNT); c2 > 0; c2 = Atomics.load(i32, at + COUNT)) {
+          if (Atomics.compareExchange(i32, at + COUNT, c2, c2 - 1) === c2) return true;
+        }
+        return false;
+      }
+    }
+  } finally {
+    if (registered) Atomics.sub(i32, at + SLEEPERS, 1);
+  }
+}

@@ -1,0 +1,94 @@
+/*
+ * Test helpers: real worker threads running fixture scenarios, a shared step log for order checks,
+ * and a watchdog so that a hang fails with a message instead of stalling CI.
+ *
+ * A scenario is a named export of a module in test/fixtures/. runInWorker(module, name, args) starts
+ * a worker (test/fixtures/worker.ts) that revives `args` (weft primitives arrive live), calls the
+ * export, and posts back its result or error.
+ */
+
+import { after } from 'node:test';
+import { Worker } from 'node:worker_threads';
+
+const live = new Set<Worker>();
+after(async () => {
+  await Promise.all([...live].map((w) => w.terminate()));
+});
+
+/** A worker running one scenario; `result` settles with the scenario's return value or error. */
+export interface Running<T = unknown> {
+  worker: Worker;
+  result: Promise<T>;
+}
+
+/** Starts `fixtures/<module>.js`'s export `name` in a new worker with `args`. */
+export function runInWorker<T = unknown>(module: string, name: string, ...args: unknown[]): Running<T> {
+  const worker = new Worker(new URL('./fixtures/worker.js', import.meta.url), {
+    workerData: { module: new URL(`./fixtures/${module}.js`, import.meta.url).href, name, args },
+  });
+  live.add(worker);
+  const result = new Promise<T>((resolve, reject) => {
+    let settled = false;
+    worker.on('message', (m: { ok: boolean; value?: unknown; error?: { name: string; message: string; code?: string } }) => {
+      settled = true;
+      if (m.ok) resolve(m.value as T);
+      else reject(Object.assign(new Error(m.error?.message), m.error));
+    });
+    worker.on('error', (e) => {
+      settled = true;
+      reject(e);
+    });
+    worker.on('exit', (code) => {
+      live.delete(worker);
+      if (!settled) reject(new Error(`worker ${module}.${name} exited (code ${code}) without a result`));
+    });
+  });
+  return { worker, result };
+}
+
+/** Rejects with a message naming `what` if `promise` does not settle within `ms`. */
+export async function watchdog<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`watchdog: ${what} did not finish within ${ms} ms (hang?)`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * A log of steps in shared memory, for order checks across threads: log.push(n) appends atomically;
+ * log.entries() reads what was written.
+ */
+export class StepLog {
+  readonly i32: Int32Array;
+  constructor(capacity = 1024) {
+    this.i32 = new Int32Array(new SharedArrayBuffer((capacity + 1) * 4));
+  }
+  static push(i32: Int32Array, step: number): void {
+    const at = Atomics.add(i32, 0, 1);
+    Atomics.store(i32, at + 1, step);
+  }
+  push(step: number): void {
+    StepLog.push(this.i32, step);
+  }
+  entries(): number[] {
+    const n = Atomics.load(this.i32, 0);
+    return Array.from(this.i32.subarray(1, n + 1));
+  }
+}
+
+/** Resolves after `ms` (only to give other threads time; never as a synchronisation device). */
+export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `predicate` every ms until true, or throws after `ms` naming `what`. */
+export async function until(predicate: () => boolean, what: string, ms = 5000): Promise<void> {
+  const end = performance.now() + ms;
+  while (!predicate()) {
+    if (performance.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await delay(1);
+  }
+}
