@@ -18,7 +18,9 @@ describe('Event', () => {
   test('blocking waiters in workers are all woken by one set() from the main thread', async () => {
     const e = new Event();
     const log = new StepLog();
-    const runs = [0, 1, 2].map((i) => runInWorker<boolean>('event', 'waitLogged', e, log.i32, 10 + i, 20 + i));
+    const runs = [0, 1, 2].map((i) =>
+      runInWorker<boolean>('event', 'waitLogged', e, log.i32, 10 + i, 20 + i),
+    );
     await until(() => log.entries().length === 3, 'the three workers logged that they wait');
     log.push(99);
     e.set();

@@ -29,11 +29,14 @@ export function runInWorker<T = unknown>(module: string, name: string, ...args: 
   live.add(worker);
   const result = new Promise<T>((resolve, reject) => {
     let settled = false;
-    worker.on('message', (m: { ok: boolean; value?: unknown; error?: { name: string; message: string; code?: string } }) => {
-      settled = true;
-      if (m.ok) resolve(m.value as T);
-      else reject(Object.assign(new Error(m.error?.message), m.error));
-    });
+    worker.on(
+      'message',
+      (m: { ok: boolean; value?: unknown; error?: { name: string; message: string; code?: string } }) => {
+        settled = true;
+        if (m.ok) resolve(m.value as T);
+        else reject(Object.assign(new Error(m.error?.message), m.error));
+      },
+    );
     worker.on('error', (e) => {
       settled = true;
       reject(e);
@@ -50,7 +53,10 @@ export function runInWorker<T = unknown>(module: string, name: string, ...args: 
 export async function watchdog<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`watchdog: ${what} did not finish within ${ms} ms (hang?)`)), ms);
+    timer = setTimeout(
+      () => reject(new Error(`watchdog: ${what} did not finish within ${ms} ms (hang?)`)),
+      ms,
+    );
   });
   try {
     return await Promise.race([promise, timeout]);
