@@ -172,7 +172,12 @@ export class RLock {
 }
 
 /** Writes the owner (this thread unless given) and the count. */
-function own(i32: Int32Array, at: number, count: number, hi = me().hi, lo = me().lo): void {
+function own(i32: Int32Array, at: number, count: number, hi?: number, lo?: number): void {
+  if (hi === undefined || lo === undefined) {
+    const id = me();
+    hi = id.hi;
+    lo = id.lo;
+  }
   Atomics.store(i32, at + OWNER_HI, hi);
   Atomics.store(i32, at + OWNER_LO, lo);
   Atomics.store(i32, at + COUNT, count);

@@ -39,8 +39,14 @@ function split(ident: number, name: string, daemon: boolean): Identity {
   return { ident, hi: Math.floor(ident / 0x100000000) | 0, lo: (ident % 0x100000000) | 0, name, daemon };
 }
 
-/** This thread's identity, drawn on first use. */
+let cached: Identity | undefined;
+
+/** This thread's identity, drawn on first use (cached: RLock's fast path asks for it). */
 export function me(): Identity {
+  return cached ?? lookup();
+}
+
+function lookup(): Identity {
   const g = globalThis as { [KEY]?: Identity };
   let id = g[KEY];
   if (id === undefined) {
@@ -50,10 +56,12 @@ export function me(): Identity {
     id = split(drawIdent(), isWorker ? 'Worker' : 'MainThread', false);
     g[KEY] = id;
   }
+  cached = id;
   return id;
 }
 
 /** Used by a weft Thread's worker before its target loads: adopts the identity its parent drew. */
 export function adoptIdent(ident: number, name: string, daemon: boolean): void {
-  (globalThis as { [KEY]?: Identity })[KEY] = split(ident, name, daemon);
+  cached = split(ident, name, daemon);
+  (globalThis as { [KEY]?: Identity })[KEY] = cached;
 }
