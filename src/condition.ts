@@ -180,6 +180,8 @@ export class Condition<L extends Lock | RLock = Lock | RLock> {
     const ms = checkTimeout(timeout, 'Condition.waitForAsync');
     if (typeof predicate !== 'function')
       throw typeError('Condition.waitForAsync: predicate must be a function');
+    signalOf(options, 'Condition.waitForAsync');
+    this.#plainLock('waitForAsync'); // even when the predicate already holds: misuse is misuse
     const end = deadlineOf(ms);
     let result = predicate();
     while (!result) {
