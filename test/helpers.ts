@@ -98,3 +98,84 @@ export async function until(predicate: () => boolean, what: string, ms = 5000): 
     await delay(1);
   }
 }
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Helpers of the Lock, RLock, Condition, Barrier, Thread and hold suites                          */
+
+/** Asserts that a measured wait of `actual` ms was loosely `expected` ms: >= 0.6x and < 10x. */
+export function assertTimeout(actual: number, expected: number, what = 'the wait'): void {
+  if (!(actual >= expected * 0.6 && actual < expected * 10)) {
+    throw new Error(`${what} took ${actual.toFixed(1)} ms, expected about ${expected} ms (0.6x .. 10x)`);
+  }
+}
+
+/** Blocks the calling thread for `ms` (to stand for "busy elsewhere", never to order threads). */
+export function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Whether `promise` is still pending once the event loop has turned (after timers of 0 ms). */
+export async function isPending(promise: Promise<unknown>): Promise<boolean> {
+  let pending = true;
+  promise.then(
+    () => {
+      pending = false;
+    },
+    () => {
+      pending = false;
+    },
+  );
+  await delay(0);
+  await new Promise((r) => setImmediate(r));
+  return pending;
+}
+
+/** The error `promise` rejects with; throws if it fulfils. */
+export async function rejectionOf(
+  promise: Promise<unknown>,
+): Promise<{ name?: string; code?: string; message?: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { name?: string; code?: string; message?: string };
+  }
+  throw new Error('expected a rejection, but the promise fulfilled');
+}
+
+/**
+ * A one-word gate in shared memory built on raw Atomics (not on weft), for test choreography: the
+ * main thread opens it, workers block until it is open.
+ */
+export class Gate {
+  readonly i32 = new Int32Array(new SharedArrayBuffer(4));
+  open(): void {
+    Atomics.store(this.i32, 0, 1);
+    Atomics.notify(this.i32, 0);
+  }
+  /** Blocks the calling thread until the gate in `i32` is open; throws after `ms`. */
+  static pass(i32: Int32Array, ms = 20000): void {
+    const end = performance.now() + ms;
+    while (Atomics.load(i32, 0) === 0) {
+      const left = end - performance.now();
+      if (left <= 0) throw new Error(`Gate.pass: the gate was not opened within ${ms} ms`);
+      Atomics.wait(i32, 0, 0, left);
+    }
+  }
+}
+
+/** Blocks the calling thread until `predicate()` holds, polling every ms; throws after `ms`. */
+export function untilSync(predicate: () => boolean, what: string, ms = 20000): void {
+  const end = performance.now() + ms;
+  while (!predicate()) {
+    if (performance.now() > end) throw new Error(`timed out waiting until ${what}`);
+    sleepSync(1);
+  }
+}
+
+/** How many entries of `log` (a StepLog's Int32Array) equal `step`. */
+export function countSteps(log: Int32Array, step: number): number {
+  const n = Atomics.load(log, 0);
+  let count = 0;
+  for (let i = 1; i <= n; i++) if (Atomics.load(log, i) === step) count++;
+  return count;
+}
