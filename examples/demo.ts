@@ -1,0 +1,279 @@
+/*
+ * weft's demonstration (`npm start`; `--quick` for a short run).
+ *
+ * Four worker threads (weft Threads running demo-worker.ts) and the main thread coordinate through
+ * every primitive, in four phases separated by a Barrier:
+ *   start    the workers report in (Semaphore(0)) and sleep until the start Event is set;
+ *   1        a Semaphore(2) lets at most two of them work at once;
+ *   2        a Lock guards a plain counter that all four increment;
+ *   3        the main thread produces items into a queue built on two Conditions, the workers
+ *            consume them, and an RLock, taken re-entrantly, guards their tally;
+ *   4        a Timer sets the stop Event at a deadline, and the stragglers give up.
+ * Workers use the blocking form of each wait; the main thread only the async form (waitAsync,
+ * acquireAsync, holdAsync…), so its event loop stays free to draw the progress line.
+ *
+ * Hand-offs are timed through shared memory: the releasing thread writes a timestamp just before it
+ * sets, releases or notifies, and the woken thread subtracts it from its own clock.
+ */
+
+import os from 'node:os';
+import { Barrier, BrokenBarrierError, Condition, Event, Lock, RLock, Semaphore, Thread, Timer } from 'weft';
+import {
+  allocate,
+  clock,
+  I,
+  M,
+  METRICS,
+  passed,
+  phaseLine,
+  QUEUE_CAPACITY,
+  record,
+  type Settings,
+  SLOTS,
+  samplesOf,
+  T,
+  WORKERS,
+} from './demo-shared.js';
+
+const quick = process.argv.includes('--quick');
+const tty = process.stdout.isTTY === true;
+const epoch = performance.timeOrigin + performance.now();
+const now = clock(epoch);
+
+const settings: Settings = {
+  jobs: quick ? 8 : 40,
+  jobMs: quick ? 4 : 20,
+  increments: quick ? 100_000 : 250_000,
+  items: quick ? 2_000 : 20_000,
+  itemUs: 50,
+  deadlineMs: quick ? 200 : 1_000,
+  tasks: [0.3, 0.6, 2, 4],
+  tty,
+  epoch,
+};
+
+// The primitives live in shared memory; passed in Thread's args, they arrive live in each worker.
+const queueLock = new Lock();
+const shared = allocate({
+  settings,
+  ready: new Semaphore(0),
+  start: new Event(),
+  slots: new Semaphore(SLOTS),
+  lock: new Lock(),
+  notEmpty: new Condition(queueLock),
+  notFull: new Condition(queueLock),
+  rlock: new RLock(),
+  barrier: new Barrier(WORKERS + 1, () => passed(shared, 0, now), 20_000), // 4 workers + main
+  stop: new Event(),
+});
+const { ints, stamps, counter } = shared;
+const sinceUs = (stamp: number) => (now() - (stamps[stamp] ?? 0)) * 1000;
+
+/* Output: a progress line, rewritten in place on a terminal, printed every second otherwise. */
+
+const n = (x: number) => x.toLocaleString('en-US');
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+function say(line: string): void {
+  process.stdout.write(`${tty ? '\r\x1b[K' : ''}${line}\n`);
+}
+
+function progress(): string {
+  // Read everything first, then format (formatting numbers is slow the first time).
+  const time = now();
+  const phase = Atomics.load(ints, I.PHASE);
+  const jobs = Atomics.load(ints, I.JOBS);
+  const inSlots = Atomics.load(ints, I.ACTIVE);
+  const count = Atomics.load(counter, 0);
+  const items = Atomics.load(ints, I.CONSUMED);
+  const stopped = [1, 2, 3, 4].filter((w) => Atomics.load(ints, I.OUTCOME + w) === 2).length;
+  return [
+    `${seconds(time)}  ${phase === 0 ? 'starting' : `phase ${phase}/4`}`,
+    `jobs ${n(jobs)}/${n(WORKERS * settings.jobs)} (in slots: ${inSlots})`,
+    `counter ${n(count)}/${n(WORKERS * settings.increments)}`,
+    `items ${n(items)}/${n(settings.items)}`,
+    `stopped ${stopped}`,
+  ].join(' · ');
+}
+
+const ticker = setInterval(
+  () => (tty ? process.stdout.write(`\r\x1b[K${progress()}`) : say(`progress: ${progress()}`)),
+  tty ? 100 : 1000,
+);
+
+/* The main thread's part. */
+
+/** Waits (asynchronously) at the barrier with the workers, then says which phase begins. */
+async function passBarrier(): Promise<void> {
+  await shared.barrier.waitAsync();
+  const pass = Atomics.load(ints, I.PASSES);
+  const by = ints[I.ACTION_BY + pass]!;
+  if (by !== 0) record(shared, M.BARRIER_MAIN, sinceUs(T.BARRIER));
+  say(phaseLine(pass + 1, `barrier action ran on ${by === 0 ? 'main' : `worker-${by}`}`));
+}
+
+/** Phase 3's producer: fills the queue under its Lock, waiting (asynchronously) while it is full. */
+async function produce(): Promise<void> {
+  const { notEmpty, notFull, queue } = shared;
+  for (let next = 1; next <= settings.items; ) {
+    await using _ = await notFull.holdAsync(); // takes the queue's Lock without blocking
+    if (ints[I.SIZE] === QUEUE_CAPACITY) {
+      await notFull.waitForAsync(() => ints[I.SIZE]! < QUEUE_CAPACITY); // lets go of the Lock meanwhile
+      record(shared, M.NOT_FULL, sinceUs(T.NOTIFY_NOT_FULL));
+    }
+    let added = 0;
+    for (; next <= settings.items && ints[I.SIZE]! < QUEUE_CAPACITY; added++) {
+      queue[(ints[I.HEAD]! + ints[I.SIZE]!) % QUEUE_CAPACITY] = next++;
+      ints[I.SIZE]! += 1;
+    }
+    stamps[T.NOTIFY_NOT_EMPTY] = now();
+    notEmpty.notify(added); // wakes up to `added` sleeping consumers
+  }
+  await using _ = await notEmpty.holdAsync();
+  ints[I.CLOSED] = 1;
+  notEmpty.notifyAll();
+}
+
+async function main(): Promise<boolean> {
+  say(`weft demo: ${WORKERS} worker threads and the main thread coordinate through Event, Semaphore, Lock,`);
+  say(`Barrier, Condition, RLock and Timer (Node ${process.version}, ${os.availableParallelism()} CPUs).`);
+  say('');
+
+  const threads = Array.from(
+    { length: WORKERS },
+    (_, i) =>
+      new Thread(new URL('./demo-worker.js', import.meta.url), {
+        args: [shared, i + 1],
+        name: `worker-${i + 1}`,
+      }),
+  );
+  for (const thread of threads) thread.start();
+  for (const _ of threads) await shared.ready.acquireAsync(); // each worker releases one permit
+  say(
+    `start: ${WORKERS} workers are up (each released a permit of a Semaphore(0)); they sleep in start.wait()`,
+  );
+
+  await new Promise((r) => setTimeout(r, 20)); // so that set() below wakes real sleepers
+  stamps[T.PHASE_START + 1] = stamps[T.START] = now();
+  Atomics.store(ints, I.PHASE, 1);
+  shared.start.set();
+  say(phaseLine(1, 'the main thread set the start Event'));
+
+  await passBarrier(); // end of phase 1
+  await passBarrier(); // end of phase 2
+  await Promise.all([produce(), passBarrier()]); // end of phase 3
+
+  const timer = new Timer(settings.deadlineMs, () => {
+    stamps[T.STOP] = now();
+    shared.stop.set();
+  });
+  timer.start();
+  await Promise.all(threads.map((t) => t.joinAsync()));
+  timer.cancel(); // a no-op if it has fired; had every task ended in time, it would never fire
+  const end = now();
+
+  clearInterval(ticker);
+  say(`progress: ${progress()}`);
+  return summary(end);
+}
+
+/* The summary: what happened (each line checks an invariant), then the hand-off times. */
+
+function summary(end: number): boolean {
+  const phaseMs = (p: number) =>
+    (p < 4 ? (stamps[T.PHASE_START + p + 1] ?? 0) : end) - (stamps[T.PHASE_START + p] ?? 0);
+  const total = settings.items;
+  const jobs = WORKERS * settings.jobs;
+  const increments = WORKERS * settings.increments;
+  const byWhom = [1, 2, 3].map((pass) => {
+    const by = ints[I.ACTION_BY + pass]!;
+    return by === 0 ? 'main' : `worker-${by}`;
+  });
+  const outcome = (w: number) => ints[I.OUTCOME + w]!;
+  const named = (o: number) => [1, 2, 3, 4].filter((w) => outcome(w) === o).map((w) => `worker-${w}`);
+  const stopped = named(2);
+  const fired = shared.stop.isSet();
+
+  const results: [string, boolean, string][] = [
+    [
+      `Semaphore(${SLOTS})`,
+      ints[I.MAX_ACTIVE]! >= 1 && ints[I.MAX_ACTIVE]! <= SLOTS && ints[I.JOBS] === jobs,
+      `${n(jobs)} jobs; at most ${ints[I.MAX_ACTIVE]} workers were ever inside at once (limit ${SLOTS}); ${seconds(phaseMs(1))}`,
+    ],
+    [
+      'Lock',
+      counter[0] === increments,
+      `counter = ${n(counter[0]!)} (expected ${n(increments)}; without the Lock: ${n(counter[1]!)}); ${n(Atomics.load(ints, I.COUNT + M.LOCK))} acquires waited; ${seconds(phaseMs(2))}`,
+    ],
+    [
+      'Condition',
+      ints[I.CONSUMED] === total && ints[I.SUM] === (total * (total + 1)) / 2,
+      `${n(ints[I.CONSUMED]!)} items through a ${QUEUE_CAPACITY}-slot queue, sum ${n(ints[I.SUM]!)} (expected ${n((total * (total + 1)) / 2)}); ${seconds(phaseMs(3))}`,
+    ],
+    [
+      'RLock',
+      ints[I.NESTED] === total,
+      `${n(ints[I.NESTED]!)} re-entrant acquires (tally() holds it and calls count(), which takes it again)`,
+    ],
+    [
+      'Barrier',
+      ints[I.PASSES] === 3,
+      `${ints[I.PASSES]} passes of 5 parties (4 blocking, main async); actions ran on ${byWhom.join(', ')}`,
+    ],
+    [
+      'Timer + Event',
+      [1, 2, 3, 4].every((w) => outcome(w) !== 0) && fired === stopped.length > 0,
+      fired
+        ? `fired at ${n(Math.round((stamps[T.STOP] ?? 0) - (stamps[T.PHASE_START + 4] ?? 0)))} ms (deadline ${n(settings.deadlineMs)} ms): stopped ${stopped.join(', ') || 'nobody'}; finished in time: ${named(1).join(', ') || 'nobody'}`
+        : 'every task finished before the deadline: the timer was cancelled',
+    ],
+  ];
+  say('');
+  say('What happened');
+  for (const [what, ok, text] of results) say(`  ${ok ? 'ok  ' : 'FAIL'}  ${what.padEnd(14)} ${text}`);
+
+  say('');
+  say('Hand-offs between threads (µs, from a timestamp in shared memory to the woken thread)');
+  const width = Math.max(...METRICS.map((m) => m.length));
+  const cols = ['samples', 'min', 'median', 'p90'];
+  say(`  ${'hand-off'.padEnd(width)}  ${cols.map((c) => c.padStart(8)).join('')}`);
+  METRICS.forEach((label, metric) => {
+    const { kept, taken } = samplesOf(shared, metric);
+    const at = (q: number) => kept[Math.min(kept.length - 1, Math.floor(q * kept.length))] ?? Number.NaN;
+    const us = (x: number) => (Number.isNaN(x) ? '-' : x < 10 ? x.toFixed(1) : n(Math.round(x)));
+    say(
+      `  ${label.padEnd(width)}  ${[n(taken), us(at(0)), us(at(0.5)), us(at(0.9))].map((c) => c.padStart(8)).join('')}`,
+    );
+  });
+  say('');
+  say(
+    'A waiter that is still spinning when the hand-off comes sees it in a few µs; one that went to sleep pays',
+  );
+  say(
+    `for the kernel's wake-up (tens of µs), more when ${WORKERS + 1} threads share ${os.availableParallelism()} CPUs.`,
+  );
+  const ok = results.every(([, good]) => good);
+  say(ok ? `Done in ${seconds(end)}.` : 'Some checks FAILED (see above).');
+  return ok;
+}
+
+const watchdog = setTimeout(() => {
+  say('demo: did not finish within 25 s; giving up');
+  process.exit(1);
+}, 25_000);
+watchdog.unref();
+
+main().then(
+  (ok) => {
+    process.exitCode = ok ? 0 : 1;
+  },
+  (error: unknown) => {
+    clearInterval(ticker);
+    say(
+      error instanceof BrokenBarrierError
+        ? 'demo: a worker failed (its error is above), so the barrier broke'
+        : `demo: ${String(error)}`,
+    );
+    process.exit(1);
+  },
+);
