@@ -107,8 +107,8 @@ export const PHASES = [
   '',
   'Semaphore(2): 4 workers take turns on 2 slots',
   'Lock: 4 workers increment one plain counter',
-  'Condition queue: main produces (async), workers consume (blocking); an RLock guards the tally',
-  'Timer: stragglers are stopped at the deadline (it sets the stop Event)',
+  'Condition: main fills a queue (async), workers drain it; an RLock guards their tally',
+  'Timer: at the deadline it sets the stop Event, and the stragglers give up',
 ] as const;
 
 /** Makes the shared memory and the primitives. */
@@ -161,7 +161,7 @@ export function passed(shared: Shared, by: number, now: () => number): void {
 
 /** The line printed when a phase begins. */
 export function phaseLine(phase: number, note: string): string {
-  return `── phase ${phase}/4  ${PHASES[phase]}  (${note})`;
+  return `── phase ${phase}/4  ${PHASES[phase]}  [${note}]`;
 }
 
 /** Spins for `ms`: stands for real CPU work. */

@@ -118,7 +118,7 @@ async function passBarrier(): Promise<void> {
   const pass = Atomics.load(ints, I.PASSES);
   const by = ints[I.ACTION_BY + pass]!;
   if (by !== 0) record(shared, M.BARRIER_MAIN, sinceUs(T.BARRIER));
-  say(phaseLine(pass + 1, `barrier action ran on ${by === 0 ? 'main' : `worker-${by}`}`));
+  say(phaseLine(pass + 1, `barrier action: ${by === 0 ? 'main' : `worker-${by}`}`));
 }
 
 /** Phase 3's producer: fills the queue under its Lock, waiting (asynchronously) while it is full. */
@@ -158,7 +158,7 @@ async function main(): Promise<boolean> {
   stamps[T.PHASE_START + 1] = stamps[T.START] = now();
   Atomics.store(ints, I.PHASE, 1);
   shared.start.set();
-  say(phaseLine(1, 'the main thread set the start Event'));
+  say(phaseLine(1, 'main set the start Event'));
 
   await passBarrier(); // end of phase 1
   await passBarrier(); // end of phase 2
