@@ -52,12 +52,20 @@ function lookup(): Identity {
   if (id === undefined) {
     const isWorker =
       typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === 'function' ||
-      typeof (globalThis as { importScripts?: unknown }).importScripts === 'function';
+      typeof (globalThis as { importScripts?: unknown }).importScripts === 'function' ||
+      isNodeWorker();
     id = split(drawIdent(), isWorker ? 'Worker' : 'MainThread', false);
     g[KEY] = id;
   }
   cached = id;
   return id;
+}
+
+/** Whether this is a worker_threads worker (Node, Bun, Deno), which has no WorkerGlobalScope. */
+function isNodeWorker(): boolean {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const wt = proc?.getBuiltinModule?.('node:worker_threads') as { isMainThread?: boolean } | undefined;
+  return wt?.isMainThread === false;
 }
 
 /** Used by a weft Thread's worker before its target loads: adopts the identity its parent drew. */
