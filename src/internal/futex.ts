@@ -7,7 +7,8 @@
  * answers each request with an Outcome and resumes the generator, which tries again:
  *
  *   block(steps, deadline, twin)   blocks the calling thread: spins a bounded number of loads, then
- *                                  Atomics.wait with the time left until the deadline.
+ *                                  Atomics.wait with the time left until the deadline (a poll,
+ *                                  deadline -Infinity, does neither).
  *   later(steps, deadline, signal) never blocks and returns a Promise: Atomics.waitAsync, no spin.
  *
  * So a blocking waiter and an async waiter of the same primitive run the same protocol, and one
@@ -148,7 +149,8 @@ export function block<T>(
       `${where} cannot block this thread (Atomics.wait is not allowed here, as on a browser's main thread): ${advice}`,
     );
   }
-  let spin = spinLimit;
+  // A poll (timeout 0 or less) looks once: it neither spins nor sleeps.
+  let spin = deadline === Number.NEGATIVE_INFINITY ? 0 : spinLimit;
   let r = steps.next('ok');
   while (!r.done) {
     r = steps.next(sleep(r.value, deadline, spin));
