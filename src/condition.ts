@@ -15,7 +15,9 @@
  *         that fails, sleep on (GEN, the value read). Then re-take the lock (with no deadline).
  *         Timeout or abort: after re-taking the lock, take a notification if one is due to me
  *         (GEN != my and RELEASED > 0) and return true, else UNRELEASED -= 1 and return false. An
- *         abort that took a notification passes it on (a notify(1)) before rejecting.
+ *         abort that took a notification passes it on (a notify(1)) before rejecting. If the lock
+ *         had to be taken over from a weft Thread that ended holding it (lock.ts, "Abandonment"),
+ *         wait throws AbandonedError, holding the lock, and passes on its notification likewise.
  * notify(n): (holding the lock) k = min(n, UNRELEASED); UNRELEASED -= k; RELEASED += k; GEN += 1;
  *         wake k sleepers on GEN.
  *
@@ -31,12 +33,12 @@
  * the unlock and the sleep; see STYLE.md on esfx.)
  */
 
-import { describe, RuntimeError, rangeError, typeError } from './errors.js';
+import { AbandonedError, describe, RuntimeError, rangeError, typeError } from './errors.js';
 import { block, later, type Sleep, type Steps, signalOf, type WaitOptions, wake } from './internal/futex.js';
 import { type Held, held } from './internal/hold.js';
 import { adopt, inspect, kindOf, place } from './internal/memory.js';
 import { checkTimeout, deadlineOf, now } from './internal/timeout.js';
-import { Lock, lockSteps, unlock } from './lock.js';
+import { Lock, lockSteps, TAKEN, unlock } from './lock.js';
 import { RLock } from './rlock.js';
 
 const UNRELEASED = 1;
@@ -262,14 +264,20 @@ export class Condition<L extends Lock | RLock = Lock | RLock> {
     }
 
     // Re-take the lock, with no deadline: wait() always returns holding it.
+    let retaken = TAKEN;
     for (;;) {
       try {
-        if (lock instanceof RLock) yield* lock._acquireRestore(depth);
-        else yield* lockSteps(lock._i32, lock._at + LOCK_STATE, true);
+        if (lock instanceof RLock) retaken = yield* lock._acquireRestore(depth);
+        else retaken = yield* lockSteps(lock._i32, lock._at + LOCK_STATE, true);
         break;
       } catch (error) {
         failure ??= { error }; // an abort while re-taking the lock: take it all the same
       }
+    }
+    if (retaken !== TAKEN) {
+      // Taken over from a holder that ended (lock.ts): held now, but say so rather than return.
+      const kind = lock instanceof RLock ? 'RLock' : 'Lock';
+      failure = { error: new AbandonedError(kind, retaken) };
     }
 
     if (!notified) {
@@ -277,7 +285,7 @@ export class Condition<L extends Lock | RLock = Lock | RLock> {
       else Atomics.sub(i32, at + UNRELEASED, 1);
     }
     if (failure !== undefined) {
-      if (notified) release(i32, at, 1); // pass on the notification this aborted waiter took
+      if (notified) release(i32, at, 1); // pass on the notification this failed waiter took
       throw failure.error;
     }
     return notified;

@@ -15,6 +15,7 @@ export type WeftErrorCode =
   | 'WEFT_NO_SHARED_MEMORY'
   | 'WEFT_TIMEOUT'
   | 'WEFT_BROKEN_BARRIER'
+  | 'WEFT_ABANDONED'
   | 'WEFT_RUNTIME'
   | 'WEFT_VALUE';
 
@@ -48,6 +49,31 @@ export class BrokenBarrierError extends Error {
   readonly code: WeftErrorCode = 'WEFT_BROKEN_BARRIER';
   constructor(message = 'Barrier is broken') {
     super(message);
+  }
+}
+
+/**
+ * The thread that held what the caller waited for (a Lock, an RLock, or Semaphore permits taken
+ * with `hold()`) ended without releasing it, and the caller has now taken it over: the caller
+ * **holds** it (as pthreads' EOWNERDEAD and .NET's AbandonedMutexException do), and must release it
+ * once it has checked or repaired the state it protects, which may be inconsistent.
+ * `primitive` names the kind; `holder` is the identity (`getIdent()`) of the thread that ended.
+ */
+export class AbandonedError extends Error {
+  override readonly name = 'AbandonedError' as const;
+  readonly code: WeftErrorCode = 'WEFT_ABANDONED';
+  /** The kind of primitive: 'Lock', 'RLock', 'Semaphore', 'BoundedSemaphore' or 'Condition'. */
+  readonly primitive: string;
+  /** The identity of the thread that ended while holding it. */
+  readonly holder: number;
+  constructor(primitive: string, holder: number, message?: string) {
+    super(
+      message ??
+        `${primitive}: the thread ${holder} that held it ended without releasing it; the caller holds it ` +
+          'now: check the state it protects, then release it',
+    );
+    this.primitive = primitive;
+    this.holder = holder;
   }
 }
 

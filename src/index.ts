@@ -1,6 +1,7 @@
 export { Barrier } from './barrier.js';
 export { Condition } from './condition.js';
 export {
+  AbandonedError,
   BrokenBarrierError,
   CannotBlockError,
   RuntimeError,

@@ -2,8 +2,9 @@
  * A Lock is mutual exclusion across threads (Python's threading.Lock). It is not owned: any thread
  * may release it.
  *
- * Layout: [TAG, STATE].
- *   STATE  0 unlocked | 1 locked, nobody asleep | 2 locked, and someone may be asleep on STATE
+ * Layout: [TAG, STATE, HOLDER_HI, HOLDER_LO].
+ *   STATE      0 unlocked | 1 locked, nobody asleep | 2 locked, and someone may be asleep on STATE
+ *   HOLDER     the identity of the weft Thread that took the lock, 0/0 when none is recorded
  *
  * acquire: CAS STATE 0 -> 1 (the whole uncontended path: no notify, no allocation, no clock).
  *          Otherwise swap in 2 until the old value is 0, sleeping on (STATE, 2) between swaps.
@@ -15,11 +16,28 @@
  * in 2 again (others may still sleep), so the next release wakes the next one.
  * Algorithm: Drepper, "Futexes Are Tricky" (2011), mutex 2. The blocking path spins on STATE before
  * its first sleep (see internal/futex.ts).
+ *
+ * Abandonment (internal/life.ts, docs/reliability.md). Inside a weft Thread only (`recording`, one
+ * well-predicted branch after the CAS), the taker writes its identity into HOLDER, HI then LO.
+ * Every release clears HOLDER_LO before it swaps STATE to 0: a plain (non-atomic) store, so the
+ * uncontended release stays one atomic operation; the swap after it publishes it, so a later taker's
+ * record is never overwritten by an earlier clear. HOLDER_LO non-zero therefore means: the current
+ * holder's record (or a torn pair that names nobody). A waiter about to sleep reads HOLDER:
+ *   - recorded, holder alive: it sleeps in slices of SLICE ms, looking again between slices;
+ *   - recorded, holder dead (ended, or terminated): CAS HOLDER_LO from that identity to 0 (one
+ *     waiter wins), keep STATE locked and return the dead identity: the caller holds the lock and
+ *     throws AbandonedError;
+ *   - nothing recorded (a holder outside weft Threads, or one that has not written its record yet):
+ *     one slice, then one look, then sleep without a limit (release will wake it).
+ * A waiter that gives up (timeout) while STATE is 2 wakes one other waiter, which looks for itself,
+ * so that a watcher is never lost. The words shared with RLock (which keeps its owner in the same
+ * place, see rlock.ts) make lockSteps serve both.
  */
 
-import { RuntimeError } from './errors.js';
+import { AbandonedError, RuntimeError } from './errors.js';
 import { block, later, type Sleep, type Steps, signalOf, type WaitOptions, wake } from './internal/futex.js';
 import { type Held, held } from './internal/hold.js';
+import { Life, lifeOf, registry, SLICE } from './internal/life.js';
 import { adopt, inspect, place } from './internal/memory.js';
 import { checkTimeout, deadlineOf } from './internal/timeout.js';
 
@@ -27,6 +45,37 @@ const STATE = 1;
 const UNLOCKED = 0;
 const LOCKED = 1;
 const CONTENDED = 2;
+// HOLDER_HI and HOLDER_LO, relative to STATE (the same places as an RLock's OWNER_HI / OWNER_LO).
+const HI = 1;
+const LO = 2;
+
+/** lockSteps results: 0 timed out, 1 taken; anything else is taken over from that dead identity. */
+export const TIMED_OUT = 0;
+export const TAKEN = 1;
+
+/** Whether this thread records itself as the holder of the Locks it takes (inside a weft Thread). */
+let recording = false;
+let myHi = 0;
+let myLo = 0;
+
+/** @internal Called by a weft Thread's bootstrap: from now on, record this thread as the holder. */
+export function _recordHolders(hi: number, lo: number): void {
+  myHi = hi;
+  myLo = lo;
+  recording = lo !== 0;
+}
+
+function record(i32: Int32Array, i: number): void {
+  Atomics.store(i32, i + HI, myHi);
+  Atomics.store(i32, i + LO, myLo);
+}
+
+/** @internal Turns a lockSteps result into acquire's: true, false, or AbandonedError (held). */
+export function outcomeOf(r: number, what: string): boolean {
+  if (r === TAKEN) return true;
+  if (r === TIMED_OUT) return false;
+  throw new AbandonedError(what, r);
+}
 
 /**
  * Mutual exclusion across threads: at most one holder at a time. Any thread may release it.
@@ -51,7 +100,7 @@ export class Lock {
 
   /** Makes a new lock, unlocked. Never blocks. */
   constructor() {
-    const p = place('Lock', 2);
+    const p = place('Lock', 4);
     this._i32 = p.i32;
     this._at = p.at;
   }
@@ -71,6 +120,8 @@ export class Lock {
    * @param timeout - in milliseconds; undefined or Infinity waits for ever, 0 or less tries once.
    * @returns true if the lock was taken, false if the timeout passed first.
    * @throws CannotBlockError where the thread may not block: use acquireAsync.
+   * @throws AbandonedError if the lock was taken by a weft Thread that ended without releasing it:
+   *   the calling thread holds it now and must release it (see AbandonedError).
    * @example
    * ```ts
    * import { Lock } from 'weft';
@@ -80,21 +131,32 @@ export class Lock {
    */
   acquire(timeout?: number): boolean {
     const ms = checkTimeout(timeout, 'Lock.acquire');
-    if (Atomics.compareExchange(this._i32, this._at + STATE, UNLOCKED, LOCKED) === UNLOCKED) return true;
-    return block(lockSteps(this._i32, this._at + STATE), deadlineOf(ms), 'Lock.acquire');
+    const i32 = this._i32;
+    const i = this._at + STATE;
+    if (Atomics.compareExchange(i32, i, UNLOCKED, LOCKED) === UNLOCKED) {
+      if (recording) record(i32, i);
+      return true;
+    }
+    return outcomeOf(block(lockSteps(i32, i), deadlineOf(ms), 'Lock.acquire'), 'Lock');
   }
 
   /**
    * Never blocks and returns a Promise that settles once the lock is taken or the timeout passes.
    * @param options - `signal`: rejects with `signal.reason`, leaving the lock as it was.
    * @returns a Promise of true if the lock was taken, false on timeout.
+   * @throws (rejects) AbandonedError as `acquire` does: the lock is then held by this thread.
    */
   async acquireAsync(timeout?: number, options?: WaitOptions): Promise<boolean> {
     const ms = checkTimeout(timeout, 'Lock.acquireAsync');
     const signal = signalOf(options, 'Lock.acquireAsync');
     if (signal?.aborted) throw signal.reason;
-    if (Atomics.compareExchange(this._i32, this._at + STATE, UNLOCKED, LOCKED) === UNLOCKED) return true;
-    return later(lockSteps(this._i32, this._at + STATE), deadlineOf(ms), signal);
+    const i32 = this._i32;
+    const i = this._at + STATE;
+    if (Atomics.compareExchange(i32, i, UNLOCKED, LOCKED) === UNLOCKED) {
+      if (recording) record(i32, i);
+      return true;
+    }
+    return outcomeOf(await later(lockSteps(i32, i), deadlineOf(ms), signal), 'Lock');
   }
 
   /**
@@ -141,28 +203,67 @@ export class Lock {
 }
 
 /**
- * @internal The acquire protocol on a STATE word (shared with RLock and Condition).
+ * @internal The acquire protocol on a STATE word (shared with RLock and Condition). Returns TAKEN,
+ * TIMED_OUT, or the identity of a dead holder whose lock this thread has taken over (it holds it).
  * @param forever - ignore the call's deadline (re-taking the lock after a condition wait).
+ * @param owned - an RLock's word: its owner is always written (by RLock), so never record here.
  */
-export function* lockSteps(i32: Int32Array, i: number, forever = false): Steps<boolean> {
-  const sleep: Sleep = { i32, index: i, value: CONTENDED, forever };
+export function* lockSteps(i32: Int32Array, i: number, forever = false, owned = false): Steps<number> {
+  const sleep: Sleep = { i32, index: i, value: CONTENDED, forever, slice: undefined };
   let c = Atomics.compareExchange(i32, i, UNLOCKED, LOCKED);
-  if (c === UNLOCKED) return true;
+  if (c === UNLOCKED) return taken(i32, i, owned);
+  let looks = 0; // looks in a row that found no holder to watch
   for (;;) {
     if (c !== CONTENDED) {
       c = Atomics.exchange(i32, i, CONTENDED);
-      if (c === UNLOCKED) return true;
+      if (c === UNLOCKED) return taken(i32, i, owned);
+    }
+    sleep.slice = undefined;
+    if (registry() !== undefined) {
+      // Abandonment: who holds it? (See the header comment.)
+      const lo = Atomics.load(i32, i + LO);
+      const hi = Atomics.load(i32, i + HI);
+      const life = lifeOf(hi, lo);
+      if (life === Life.Dead) {
+        if (Atomics.compareExchange(i32, i + LO, lo, 0) === lo) {
+          // The record was the dead holder's, and it is ours to take over. Unless the lock was
+          // released meanwhile (by another thread: a Lock is not owned), we hold it now.
+          if (Atomics.exchange(i32, i, CONTENDED) === UNLOCKED) return taken(i32, i, owned);
+          if (!owned && recording) record(i32, i);
+          return hi * 0x100000000 + (lo >>> 0);
+        }
+        c = Atomics.load(i32, i);
+        continue;
+      }
+      if (life === Life.Alive) {
+        looks = 0;
+        sleep.slice = SLICE;
+      } else if (looks++ < 1) {
+        sleep.slice = SLICE;
+      }
     }
     if ((yield sleep) === 'timed-out') {
-      return Atomics.compareExchange(i32, i, UNLOCKED, CONTENDED) === UNLOCKED;
+      if (Atomics.compareExchange(i32, i, UNLOCKED, CONTENDED) === UNLOCKED) return taken(i32, i, owned);
+      // Leaving: if others sleep, wake one to watch the holder in our place.
+      if (sleep.slice !== undefined && Atomics.load(i32, i) === CONTENDED) wake(i32, i, 1);
+      return TIMED_OUT;
     }
     c = Atomics.exchange(i32, i, CONTENDED);
-    if (c === UNLOCKED) return true;
+    if (c === UNLOCKED) return taken(i32, i, owned);
   }
 }
 
-/** @internal The release protocol on a STATE word. Throws, changing nothing, if it was unlocked. */
+function taken(i32: Int32Array, i: number, owned: boolean): number {
+  if (!owned && recording) record(i32, i);
+  return TAKEN;
+}
+
+/**
+ * @internal The release protocol on a STATE word. Throws, changing nothing, if it was unlocked.
+ * Clears the holder's record first (see the header comment: a plain store, published by the swap).
+ */
 export function unlock(i32: Int32Array, i: number, what: string): void {
+  i32[i + LO] = 0;
   const c = Atomics.exchange(i32, i, UNLOCKED);
   if (c === CONTENDED) wake(i32, i, 1);
   else if (c === UNLOCKED) throw new RuntimeError(`${what}.release: release unlocked lock`);

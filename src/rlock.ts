@@ -19,15 +19,22 @@
  * exact for the owner, and another thread cannot see both halves of its own identity.
  * No lost wake-up: as for Lock; OWNER and COUNT are never slept on.
  * No async acquire: ownership is per thread, so two async tasks on one thread would both own it.
+ *
+ * Abandonment (internal/life.ts, docs/reliability.md): OWNER sits where a Lock keeps its HOLDER, so
+ * a waiter runs Lock's watch (lockSteps): while OWNER is a weft Thread that is alive it sleeps in
+ * slices; once that thread has ended (returned, thrown, or been terminated) without releasing, one
+ * waiter CASes OWNER_LO from the dead identity to 0, becomes the owner with COUNT = 1 (or the depth a
+ * Condition wait restores) and gets AbandonedError, holding the lock. Owners that are not weft
+ * Threads (the main thread, plain workers) are never taken for dead.
  */
 
-import { RuntimeError } from './errors.js';
+import { AbandonedError, RuntimeError } from './errors.js';
 import { block, type Steps } from './internal/futex.js';
 import { type Held, held } from './internal/hold.js';
 import { me } from './internal/ident.js';
 import { adopt, inspect, place } from './internal/memory.js';
 import { checkTimeout, deadlineOf } from './internal/timeout.js';
-import { lockSteps, unlock } from './lock.js';
+import { lockSteps, TAKEN, TIMED_OUT, unlock } from './lock.js';
 
 const STATE = 1;
 const OWNER_HI = 2;
@@ -81,6 +88,8 @@ export class RLock {
    * @param timeout - in milliseconds; undefined or Infinity waits for ever, 0 or less tries once.
    * @returns true if the lock is now held (once more), false if the timeout passed first.
    * @throws CannotBlockError where the thread may not block.
+   * @throws AbandonedError if the owner was a weft Thread that ended without releasing it: the
+   *   calling thread owns it now (count 1) and must release it.
    */
   acquire(timeout?: number): boolean {
     const ms = checkTimeout(timeout, 'RLock.acquire');
@@ -94,7 +103,11 @@ export class RLock {
       return true;
     }
     if (Atomics.compareExchange(i32, at + STATE, 0, 1) !== 0) {
-      if (!block(lockSteps(i32, at + STATE), deadlineOf(ms), 'RLock.acquire', NO_TWIN)) return false;
+      const r = block(lockSteps(i32, at + STATE, false, true), deadlineOf(ms), 'RLock.acquire', NO_TWIN);
+      if (r === TIMED_OUT) return false;
+      own(i32, at, 1);
+      if (r !== TAKEN) throw new AbandonedError('RLock', r);
+      return true;
     }
     own(i32, at, 1);
     return true;
@@ -145,10 +158,14 @@ export class RLock {
     return count;
   }
 
-  /** @internal For Condition.wait: re-takes the lock (ignoring any deadline) and restores `count`. */
-  *_acquireRestore(count: number): Steps<void> {
-    yield* lockSteps(this._i32, this._at + STATE, true);
+  /**
+   * @internal For Condition.wait: re-takes the lock (ignoring any deadline) and restores `count`.
+   * Returns lockSteps' result: TAKEN, or the identity of a dead owner it took the lock over from.
+   */
+  *_acquireRestore(count: number): Steps<number> {
+    const r = yield* lockSteps(this._i32, this._at + STATE, true, true);
     own(this._i32, this._at, count);
+    return r;
   }
 
   #mine(): boolean {

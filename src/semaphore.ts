@@ -19,18 +19,66 @@
  * thread goes back to sleep; permits are never lost, only re-raced.
  * The uncontended acquire and release are one load and one CAS each; release reads SLEEPERS but
  * notifies only when someone registered.
+ *
+ * Abandonment (internal/life.ts, docs/reliability.md). A Semaphore is not owned: a permit taken
+ * with acquire() may rightly be given back by another thread (a signal), so plain acquire/release
+ * record nothing and are never taken for abandoned. A permit taken with hold() / holdAsync() inside
+ * a weft Thread is held until its Held is released, and is recorded, in two places:
+ *   HELD (words [.., ID_HI, ID_LO, HELD] after BOUND): permits of this semaphore recorded as held;
+ *   the registry slot of the thread: an entry (ID_HI, ID_LO, count), ID being drawn at construction.
+ * Recording adds to HELD, then to the entry; releasing subtracts from the entry, then from HELD; so
+ * HELD >= the sum of the entries. If the thread ends normally (or by an error) with a Held not yet
+ * released, its bootstrap releases it and warns. If it is terminated, a waiter about to sleep sees
+ * HELD > 0 and sleeps in slices; between slices it looks for entries of dead threads, takes each
+ * one's count (CAS to 0, so once), subtracts it from HELD, keeps one permit, gives the others back,
+ * and throws AbandonedError holding that permit.
  */
 
-import { describe, rangeError, typeError, ValueError } from './errors.js';
-import { block, later, type Steps, signalOf, type WaitOptions, wake } from './internal/futex.js';
+import { AbandonedError, describe, rangeError, typeError, ValueError } from './errors.js';
+import { block, later, type Sleep, type Steps, signalOf, type WaitOptions, wake } from './internal/futex.js';
 import { type Held, held } from './internal/hold.js';
+import { drawIdent } from './internal/ident.js';
+import { mySlot, reclaimPermits, recordPermit, registry, SLICE, unrecordPermit } from './internal/life.js';
 import { adopt, inspect, place } from './internal/memory.js';
 import { checkTimeout, deadlineOf } from './internal/timeout.js';
 
 const COUNT = 1;
 const SLEEPERS = 2;
 const BOUND = 3;
+const ID_HI = 4;
+const ID_LO = 5;
+const HELD = 6;
+const WORDS = 7;
 const MAX = 0x7fffffff;
+
+/** acquireSteps results: 0 timed out, 1 taken; anything else: taken over from that dead identity. */
+const TIMED_OUT = 0;
+const TAKEN = 1;
+
+function outcomeOf(r: number, what: string): boolean {
+  if (r === TAKEN) return true;
+  if (r === TIMED_OUT) return false;
+  throw new AbandonedError(what, r);
+}
+
+/** Permits this thread holds through hold() / holdAsync() (inside a weft Thread), by Held. */
+const leftovers = new Set<{ sem: Semaphore; release: () => void }>();
+
+/**
+ * @internal For a weft Thread's bootstrap, once the target has ended: releases the permits still
+ * held through hold() / holdAsync(), warning for each; returns how many were released.
+ */
+export function _releaseLeftovers(thread: string): number {
+  let n = 0;
+  for (const held of [...leftovers]) {
+    held.release();
+    n++;
+    console.warn(
+      `weft: Thread ${thread} ended holding a permit of ${held.sem.__weft} (taken with hold()); released it`,
+    );
+  }
+  return n;
+}
 
 function checkCount(value: unknown, where: string, min: number): number {
   if (typeof value !== 'number') throw typeError(`${where} must be an integer, got ${describe(value)}`);
@@ -68,12 +116,15 @@ export class Semaphore {
    */
   constructor(value = 1) {
     const bounded = new.target === BoundedSemaphore;
-    const p = place(bounded ? 'BoundedSemaphore' : 'Semaphore', 4);
+    const p = place(bounded ? 'BoundedSemaphore' : 'Semaphore', WORDS);
     if (p.fresh) {
       const where = `${bounded ? 'BoundedSemaphore' : 'Semaphore'}: value`;
       checkCount(value, where, 0);
       Atomics.store(p.i32, p.at + COUNT, value);
       Atomics.store(p.i32, p.at + BOUND, bounded ? value : -1);
+      const id = drawIdent();
+      Atomics.store(p.i32, p.at + ID_HI, Math.floor(id / 0x100000000) | 0);
+      Atomics.store(p.i32, p.at + ID_LO, (id % 0x100000000) | 0);
     }
     if (bounded) this.__weft = 'BoundedSemaphore';
     this._i32 = p.i32;
@@ -100,6 +151,8 @@ export class Semaphore {
    * @param timeout - in milliseconds; undefined or Infinity waits for ever, 0 or less polls.
    * @returns true if a permit was taken, false if the timeout passed first.
    * @throws CannotBlockError where the thread may not block: use acquireAsync.
+   * @throws AbandonedError if, while waiting, permits held with hold() by a weft Thread that was
+   *   terminated were recovered: the calling thread holds one of them and must release it.
    */
   acquire(timeout?: number): boolean {
     const ms = checkTimeout(timeout, `${this.__weft}.acquire`);
@@ -107,7 +160,10 @@ export class Semaphore {
     const i = this._at + COUNT;
     const c = Atomics.load(i32, i);
     if (c > 0 && Atomics.compareExchange(i32, i, c, c - 1) === c) return true;
-    return block(acquireSteps(i32, this._at), deadlineOf(ms), `${this.__weft}.acquire`);
+    return outcomeOf(
+      block(acquireSteps(i32, this._at), deadlineOf(ms), `${this.__weft}.acquire`),
+      this.__weft,
+    );
   }
 
   /**
@@ -115,12 +171,13 @@ export class Semaphore {
    * @param timeout - in milliseconds; undefined or Infinity waits for ever, 0 or less polls.
    * @param options - `signal`: rejects with `signal.reason`, taking no permit.
    * @returns a Promise of true if a permit was taken, false on timeout.
+   * @throws (rejects) AbandonedError as `acquire` does, holding a permit.
    */
   async acquireAsync(timeout?: number, options?: WaitOptions): Promise<boolean> {
     const ms = checkTimeout(timeout, `${this.__weft}.acquireAsync`);
     const signal = signalOf(options, `${this.__weft}.acquireAsync`);
     if (signal?.aborted) throw signal.reason;
-    return later(acquireSteps(this._i32, this._at), deadlineOf(ms), signal);
+    return outcomeOf(await later(acquireSteps(this._i32, this._at), deadlineOf(ms), signal), this.__weft);
   }
 
   /**
@@ -165,7 +222,9 @@ export class Semaphore {
    * ```
    */
   hold(timeout?: number): Held {
-    return held(this.acquire(timeout), () => this.release(), `${this.__weft}.hold`, timeout);
+    const acquired = this.acquire(timeout);
+    if (acquired && mySlot() >= 0) return this.#recorded(`${this.__weft}.hold`);
+    return held(acquired, () => this.release(), `${this.__weft}.hold`, timeout);
   }
 
   /**
@@ -173,12 +232,33 @@ export class Semaphore {
    * @throws (rejects) TimeoutError if the timeout passes first; `signal.reason` on abort.
    */
   async holdAsync(timeout?: number, options?: WaitOptions): Promise<Held> {
-    return held(
-      await this.acquireAsync(timeout, options),
-      () => this.release(),
-      `${this.__weft}.holdAsync`,
-      timeout,
-    );
+    const acquired = await this.acquireAsync(timeout, options);
+    if (acquired && mySlot() >= 0) return this.#recorded(`${this.__weft}.holdAsync`);
+    return held(acquired, () => this.release(), `${this.__weft}.holdAsync`, timeout);
+  }
+
+  /** A Held for a permit just taken inside a weft Thread: recorded (see the header comment). */
+  #recorded(what: string): Held {
+    const i32 = this._i32;
+    const at = this._at;
+    const hi = Atomics.load(i32, at + ID_HI);
+    const lo = Atomics.load(i32, at + ID_LO);
+    Atomics.add(i32, at + HELD, 1);
+    const recorded = recordPermit(hi, lo);
+    if (!recorded) Atomics.sub(i32, at + HELD, 1); // no entry left: not recorded, not detectable
+    const entry = {
+      sem: this as Semaphore,
+      release: (): void => {
+        leftovers.delete(entry);
+        if (recorded) {
+          unrecordPermit(hi, lo);
+          Atomics.sub(i32, at + HELD, 1);
+        }
+        this.release();
+      },
+    };
+    leftovers.add(entry);
+    return held(true, entry.release, what, undefined);
   }
 
   /** @internal `Semaphore { value: 2 }`. */
@@ -222,14 +302,15 @@ export class BoundedSemaphore extends Semaphore {
   }
 }
 
-function* acquireSteps(i32: Int32Array, at: number): Steps<boolean> {
-  const sleep = { i32, index: at + COUNT, value: 0 };
+function* acquireSteps(i32: Int32Array, at: number): Steps<number> {
+  const sleep: Sleep = { i32, index: at + COUNT, value: 0, slice: undefined };
   let registered = false;
+  let looks = 0; // looks in a row that found nothing recorded to watch
   try {
     for (;;) {
       const c = Atomics.load(i32, at + COUNT);
       if (c > 0) {
-        if (Atomics.compareExchange(i32, at + COUNT, c, c - 1) === c) return true;
+        if (Atomics.compareExchange(i32, at + COUNT, c, c - 1) === c) return TAKEN;
         continue;
       }
       if (!registered) {
@@ -237,12 +318,37 @@ function* acquireSteps(i32: Int32Array, at: number): Steps<boolean> {
         registered = true;
         continue; // re-check COUNT now that a release will see us
       }
+      sleep.slice = undefined;
+      if (registry() === undefined) {
+        // no weft Thread known here: nothing to watch
+      } else if (Atomics.load(i32, at + HELD) === 0) {
+        // A hold() may be between taking its permit and recording it: look once more, later.
+        if (looks++ < 1) sleep.slice = SLICE;
+      } else {
+        // Permits held through hold() by weft Threads: recover those of dead ones, else watch.
+        const { permits, holder } = reclaimPermits(
+          Atomics.load(i32, at + ID_HI),
+          Atomics.load(i32, at + ID_LO),
+        );
+        if (permits > 0) {
+          Atomics.sub(i32, at + HELD, permits);
+          if (permits > 1) {
+            Atomics.add(i32, at + COUNT, permits - 1);
+            if (Atomics.load(i32, at + SLEEPERS) > 1) wake(i32, at + COUNT, permits - 1);
+          }
+          return holder; // the one kept is this caller's
+        }
+        looks = 0;
+        sleep.slice = SLICE;
+      }
       if ((yield sleep) === 'timed-out') {
         // One last look: a permit released as the deadline passed is still taken.
         for (let c2 = Atomics.load(i32, at + COUNT); c2 > 0; c2 = Atomics.load(i32, at + COUNT)) {
-          if (Atomics.compareExchange(i32, at + COUNT, c2, c2 - 1) === c2) return true;
+          if (Atomics.compareExchange(i32, at + COUNT, c2, c2 - 1) === c2) return TAKEN;
         }
-        return false;
+        // Leaving while watching: wake one other sleeper to watch in our place.
+        if (sleep.slice !== undefined && Atomics.load(i32, at + SLEEPERS) > 1) wake(i32, at + COUNT, 1);
+        return TIMED_OUT;
       }
     }
   } finally {

@@ -3,11 +3,21 @@
  * workerData under worker_threads, or as the first message in a Web Worker), adopts the identity
  * the parent drew, imports the target, calls its default export with the revived args (awaiting a
  * Promise), reports an error as Python's excepthook does, and sets `done`.
+ *
+ * Life (internal/life.ts): before the target loads, it adopts the registry and its slot and turns
+ * on recording (Locks it takes record it as holder; permits it takes with hold() are recorded).
+ * In its last moment, when it runs no more code (process 'exit', registered once the target has
+ * returned so that it runs after the target's own exit listeners; or just before a Web Worker's
+ * close()), it gives back, with a warning, the permits still held through hold(), then marks itself
+ * ENDED. (Not sooner: work the target left running may still use them.)
  */
 
 import { Event } from './event.js';
-import { adoptIdent } from './internal/ident.js';
+import { adoptIdent, me } from './internal/ident.js';
+import { begin, end } from './internal/life.js';
+import { _recordHolders } from './lock.js';
 import { revive } from './revive.js';
+import { _releaseLeftovers } from './semaphore.js';
 import { report, type ThreadInit } from './thread.js';
 
 interface WebScope {
@@ -46,6 +56,7 @@ async function receive(): Promise<{ init: ThreadInit; web: boolean }> {
 const { init, web } = await receive();
 const done = Event.from(init.done);
 adoptIdent(init.ident, init.name, init.daemon);
+if (begin(init.life, init.slot)) _recordHolders(me().hi, me().lo);
 try {
   const mod = (await import(init.target)) as { default?: unknown };
   if (typeof mod.default !== 'function') {
@@ -56,5 +67,21 @@ try {
   report(init.name, error);
 } finally {
   done.set();
-  if (web) (globalThis as unknown as WebScope).close?.();
+  if (web) {
+    last();
+    (globalThis as unknown as WebScope).close?.();
+  } else {
+    const proc = (globalThis as { process?: { once?: (event: 'exit', listener: () => void) => unknown } })
+      .process;
+    proc?.once?.('exit', last);
+  }
+}
+
+/** The thread's last moment, when it runs no more code: give back leftover permits, then end. */
+function last(): void {
+  try {
+    _releaseLeftovers(init.name);
+  } finally {
+    end();
+  }
 }

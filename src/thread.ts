@@ -12,12 +12,18 @@
  * in the parent at start() (so `ident` is known at once) and adopted by the worker before the target
  * is loaded (internal/ident.ts). An error thrown by the target is written with console.error, naming
  * the thread, as Python's threading.excepthook does; it is never swallowed.
+ *
+ * Life (internal/life.ts): start() registers the thread in the shared registry of lives and hands
+ * it the registry and its slot; the worker's 'exit' event (terminate(), a crash, process.exit() or
+ * a normal end) marks it GONE, and the thread marks itself ENDED in its last moment. Waiters use
+ * this to detect what a dead thread still held (abandonment: lock.ts, rlock.ts, semaphore.ts).
  */
 
 import { describe, RuntimeError, typeError } from './errors.js';
 import { Event } from './event.js';
 import type { WaitOptions } from './internal/futex.js';
 import { drawIdent, me } from './internal/ident.js';
+import { gone, register } from './internal/life.js';
 import { inspect } from './internal/memory.js';
 
 /** What the worker receives. @internal */
@@ -29,6 +35,9 @@ export interface ThreadInit {
   ident: number;
   daemon: boolean;
   done: Event;
+  /** The registry of lives (internal/life.ts) and this thread's slot in it (-1: not registered). */
+  life: Int32Array;
+  slot: number;
 }
 
 /** Options of a Thread. */
@@ -99,6 +108,7 @@ export class Thread {
   #ident: number | undefined;
   #started = false;
   readonly #current: boolean;
+  #worker: unknown;
 
   /**
    * Makes a thread; nothing runs until `start()`. Never blocks.
@@ -136,6 +146,7 @@ export class Thread {
     this.#started = true;
     const ident = drawIdent();
     this.#ident = ident;
+    const { life, slot } = register(ident);
     const init: ThreadInit = {
       weftThread: 1,
       target: this.#target,
@@ -144,19 +155,26 @@ export class Thread {
       ident,
       daemon: this.daemon,
       done: this.#done,
+      life,
+      slot,
     };
     try {
       const NodeWorker = nodeWorkerClass();
       if (NodeWorker !== undefined) {
         const worker = new NodeWorker(bootstrap, { workerData: init, name: this.name });
+        this.#worker = worker;
         worker.on('error', (error) => report(this.name, error));
-        worker.on('exit', () => this.#done.set());
+        worker.on('exit', () => {
+          gone(life, slot, ident); // the worker, and every worker it started, have stopped
+          this.#done.set();
+        });
         if (this.daemon) worker.unref();
         return;
       }
       const WebWorker = (globalThis as { Worker?: WebWorkerClass }).Worker;
       if (WebWorker === undefined) throw new RuntimeError('Thread.start: this runtime has no workers');
       const worker = new WebWorker(bootstrap, { type: 'module', name: this.name });
+      this.#worker = worker;
       worker.addEventListener('error', (event) => {
         report(this.name, event.error ?? event.message);
         this.#done.set();
@@ -164,6 +182,7 @@ export class Thread {
       if (this.daemon) worker.unref?.();
       worker.postMessage(init);
     } catch (error) {
+      gone(life, slot, ident); // it never ran
       this.#done.set();
       throw error;
     }
@@ -208,6 +227,14 @@ export class Thread {
           ? 'stopped'
           : 'started';
     return `Thread { ${this.name}, ${state}${this.daemon ? ', daemon' : ''}${this.#ident === undefined ? '' : `, ident: ${this.#ident}`} }`;
+  }
+
+  /**
+   * @internal The worker that runs this thread (a worker_threads Worker or a Web Worker), once
+   * started; for tests that terminate it to stand for a crash.
+   */
+  _worker(): unknown {
+    return this.#worker;
   }
 
   /** @internal Makes the Thread object that stands for the calling thread. */

@@ -45,6 +45,11 @@ export interface Sleep {
   value: number;
   /** Ignore the call's deadline (used to re-take a lock after a condition wait timed out). */
   forever?: boolean;
+  /**
+   * Sleep at most this many ms, then report 'ok' (a spurious wake-up) so the protocol can look
+   * around (used to watch for a holder that ended; see internal/life.ts). Undefined: no limit.
+   */
+  slice?: number | undefined;
 }
 
 export type Outcome = 'ok' | 'not-equal' | 'timed-out';
@@ -171,6 +176,7 @@ function sleep(s: Sleep, callDeadline: number, spin: number): Outcome {
     ms = deadline - now();
     if (ms <= 0) return 'timed-out';
   }
+  if (s.slice !== undefined && s.slice < ms) ms = s.slice;
   const outcome = Atomics.wait(i32, index, value, ms);
   // An early timeout is reported as a spurious wake-up; the deadline is checked at the next sleep.
   return outcome === 'timed-out' && deadline - now() > 0 ? 'ok' : outcome;
@@ -335,6 +341,7 @@ export function later<T>(steps: Steps<T>, deadline: number, signal: AbortSignal 
             continue;
           }
         }
+        if (s.slice !== undefined && s.slice < ms) ms = s.slice;
         const t = ++ticket;
         const w = waitAsync(s.i32, s.index, s.value, ms, () => t === ticket);
         if (!w.async) {

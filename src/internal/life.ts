@@ -1,0 +1,333 @@
+/*
+ * Lives of weft Threads, kept in shared memory so that a thread waiting for a Lock, an RLock or a
+ * Semaphore permit can tell that the thread holding it has ended (abandonment detection; what is
+ * and is not detected: docs/reliability.md, "Faults").
+ *
+ * A weft Thread is the unit whose end can be known: the thread that starts it sees its worker's
+ * 'exit' event, and the thread itself runs code at its own end. Plain workers and the main thread
+ * are never registered, so what they hold is never taken for abandoned.
+ *
+ * The registry is one SharedArrayBuffer, made by the first thread that starts a weft Thread and
+ * handed on: in ThreadInit to every weft Thread, and (under worker_threads) as environment data,
+ * which every worker created afterwards inherits, plain workers included. A thread that knows no
+ * registry cannot detect anything and waits as before.
+ *
+ * Layout (Int32): [MAGIC, NEXT, CAPACITY, 0], then CAPACITY slots of SLOT words:
+ *   HI, LO    the thread's identity (internal/ident.ts)
+ *   LIFE      FREE 0 | CLAIMED 1 (being written) | ALIVE 2 | ENDED 3 | GONE 4
+ *   PARENT    slot of the weft Thread that started it; -1 if it was started by another thread
+ *   then HOLDINGS entries (SEM_HI, SEM_LO, COUNT): permits of the semaphore with that id that the
+ *   thread holds through hold() / holdAsync() (see semaphore.ts)
+ *
+ * LIFE moves ALIVE -> ENDED -> GONE (ENDED may be skipped):
+ *   ENDED  written by the thread itself in its last moment (process 'exit', or before a Web
+ *          Worker's close()): it runs no more code. Threads it started may still run an instant.
+ *   GONE   written by the starting thread on the worker's 'exit' event (worker_threads), which is
+ *          emitted once the worker and every worker it started have stopped (terminate(), crash,
+ *          process.exit() or a normal end alike).
+ * A registered thread is dead when its LIFE is ENDED or GONE, or when an ancestor is GONE (a worker
+ * stops the workers it started before its 'exit' event fires). An ancestor that is only ENDED
+ * proves nothing about its children, so it is not used.
+ *
+ * Slots are claimed at Thread.start() by bumping NEXT (mod CAPACITY) and CASing LIFE from FREE or
+ * GONE (or from any state once an ancestor is GONE: nobody will write that slot again) to CLAIMED,
+ * skipping slots that still list held permits. A reused slot forgets the old identity: a lock that
+ * a thread abandoned is still detected as long as fewer than CAPACITY threads have been started
+ * since. Dead is never reported for a live thread: a slot is reused only once its thread is dead,
+ * and a lookup compares both halves of the identity before it trusts LIFE, which is read after them.
+ */
+
+import { me } from './ident.js';
+
+const MAGIC = 0x5766_4c66; // "WfLf"
+const NEXT = 1;
+const CAP = 2;
+const HEADER = 4;
+
+const HI = 0;
+const LO = 1;
+const LIFE = 2;
+const PARENT = 3;
+/** @internal First word of the semaphore holdings of a slot, relative to the slot. */
+export const HOLDINGS = 4;
+/** @internal Number of (SEM_HI, SEM_LO, COUNT) entries per slot. */
+export const HOLDING_ENTRIES = 4;
+const SLOT = HOLDINGS + 3 * HOLDING_ENTRIES;
+
+const FREE = 0;
+const CLAIMED = 1;
+const ALIVE = 2;
+const ENDED = 3;
+const GONE = 4;
+
+/** Slots in a registry: threads alive at once, and how far back an end is remembered. */
+export const CAPACITY = 4096;
+
+/** How long a waiter sleeps between two looks at a holder's life, in ms. */
+export const SLICE = 50;
+
+const KEY = Symbol.for('weft.life');
+const ENV_KEY = 'weft.life';
+
+/** What `lifeOf` can tell about an identity. */
+export const Life = { Unknown: 0, Alive: 1, Dead: 2 } as const;
+export type Life = (typeof Life)[keyof typeof Life];
+
+let cached: Int32Array | undefined;
+let lookedInEnv = false;
+
+interface WorkerThreads {
+  getEnvironmentData?: (key: string) => unknown;
+  setEnvironmentData?: (key: string, value: unknown) => void;
+}
+
+function workerThreads(): WorkerThreads | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return proc?.getBuiltinModule?.('node:worker_threads') as WorkerThreads | undefined;
+}
+
+function isRegistry(value: unknown): value is Int32Array {
+  return (
+    value instanceof Int32Array &&
+    value.buffer instanceof SharedArrayBuffer &&
+    value.length >= HEADER &&
+    Atomics.load(value, 0) === MAGIC &&
+    value.length === HEADER + Atomics.load(value, CAP) * SLOT
+  );
+}
+
+/** The registry this thread knows, if any. Never blocks. */
+export function registry(): Int32Array | undefined {
+  if (cached !== undefined) return cached;
+  const g = globalThis as { [KEY]?: Int32Array };
+  if (g[KEY] !== undefined) {
+    cached = g[KEY];
+    return cached;
+  }
+  if (!lookedInEnv) {
+    lookedInEnv = true;
+    try {
+      const found = workerThreads()?.getEnvironmentData?.(ENV_KEY);
+      if (isRegistry(found)) adopt(found);
+    } catch {
+      // no environment data here: nothing to adopt
+    }
+  }
+  return cached;
+}
+
+/** Makes `r` this thread's registry and hands it on to workers created from now on. */
+function adopt(r: Int32Array): void {
+  cached = r;
+  (globalThis as { [KEY]?: Int32Array })[KEY] = r;
+  try {
+    workerThreads()?.setEnvironmentData?.(ENV_KEY, r);
+  } catch {
+    // a runtime without environment data: ThreadInit still carries it to weft Threads
+  }
+}
+
+/** The registry, made on first use. */
+function ensure(): Int32Array {
+  let r = registry();
+  if (r === undefined) {
+    r = new Int32Array(new SharedArrayBuffer((HEADER + CAPACITY * SLOT) * 4));
+    Atomics.store(r, CAP, CAPACITY);
+    Atomics.store(r, 0, MAGIC);
+    adopt(r);
+  }
+  return r;
+}
+
+/** This thread's own slot, once it is a registered weft Thread; -1 otherwise. */
+let ownSlot = -1;
+
+/** @internal This thread's slot in the registry, or -1 if it is not a registered weft Thread. */
+export function mySlot(): number {
+  return ownSlot;
+}
+
+/**
+ * @internal For Thread.start(), in the starting thread: registers the thread about to start under
+ * `ident`. Returns the registry and the slot (-1 if every slot is taken by a thread not yet dead:
+ * that thread then records nothing and its holdings cannot be detected).
+ */
+export function register(ident: number): { life: Int32Array; slot: number } {
+  const r = ensure();
+  const hi = Math.floor(ident / 0x100000000) | 0;
+  const lo = (ident % 0x100000000) | 0;
+  for (let tries = 0; tries < CAPACITY; tries++) {
+    const slot = (Atomics.add(r, NEXT, 1) >>> 0) % CAPACITY;
+    const base = HEADER + slot * SLOT;
+    const life = Atomics.load(r, base + LIFE);
+    if (life !== FREE && life !== GONE && !ancestorGone(r, slot)) continue;
+    if (life === CLAIMED || holdsPermits(r, base)) continue;
+    if (Atomics.compareExchange(r, base + LIFE, life, CLAIMED) !== life) continue;
+    Atomics.store(r, base + HI, hi);
+    Atomics.store(r, base + LO, lo);
+    Atomics.store(r, base + PARENT, ownSlot);
+    for (let k = base + HOLDINGS; k < base + SLOT; k++) Atomics.store(r, k, 0);
+    Atomics.store(r, base + LIFE, ALIVE);
+    return { life: r, slot };
+  }
+  return { life: r, slot: -1 };
+}
+
+function holdsPermits(r: Int32Array, base: number): boolean {
+  for (let e = 0; e < HOLDING_ENTRIES; e++) {
+    if (Atomics.load(r, base + HOLDINGS + 3 * e + 2) !== 0) return true;
+  }
+  return false;
+}
+
+/**
+ * @internal For a weft Thread's bootstrap: adopts the registry and slot its parent registered.
+ * Returns whether this thread is registered (and so records what it holds).
+ */
+export function begin(life: unknown, slot: unknown): boolean {
+  if (!isRegistry(life)) return false;
+  adopt(life);
+  if (typeof slot !== 'number' || !Number.isInteger(slot) || slot < 0 || slot >= CAPACITY) return false;
+  const base = HEADER + slot * SLOT;
+  const id = me();
+  if (Atomics.load(life, base + HI) !== id.hi || Atomics.load(life, base + LO) !== id.lo) return false;
+  ownSlot = slot;
+  return true;
+}
+
+/** @internal The thread's own last act (it runs no more code): its slot goes ALIVE -> ENDED. */
+export function end(): void {
+  const r = cached;
+  if (r === undefined || ownSlot < 0) return;
+  Atomics.compareExchange(r, HEADER + ownSlot * SLOT + LIFE, ALIVE, ENDED);
+}
+
+/**
+ * @internal For the starting thread, on the worker's 'exit' event: the thread registered in
+ * `slot` under `ident`, and every thread it started, have stopped.
+ */
+export function gone(life: Int32Array, slot: number, ident: number): void {
+  if (slot < 0) return;
+  const base = HEADER + slot * SLOT;
+  const hi = Math.floor(ident / 0x100000000) | 0;
+  const lo = (ident % 0x100000000) | 0;
+  // The slot cannot have been reused: its thread was not dead until now, and this (starting)
+  // thread, still running, has no GONE ancestor. Compare anyway, and never write a reused slot.
+  if (Atomics.load(life, base + HI) !== hi || Atomics.load(life, base + LO) !== lo) return;
+  const state = Atomics.load(life, base + LIFE);
+  if (state === ALIVE || state === ENDED) Atomics.compareExchange(life, base + LIFE, state, GONE);
+}
+
+function ancestorGone(r: Int32Array, slot: number): boolean {
+  let s = Atomics.load(r, HEADER + slot * SLOT + PARENT);
+  for (let depth = 0; s >= 0 && s < CAPACITY && depth < 64; depth++) {
+    const base = HEADER + s * SLOT;
+    if (Atomics.load(r, base + LIFE) === GONE) return true;
+    s = Atomics.load(r, base + PARENT);
+  }
+  return false;
+}
+
+/** Whether the registered thread in `slot` is dead (read LIFE after checking the identity). */
+function deadAt(r: Int32Array, slot: number): boolean {
+  const life = Atomics.load(r, HEADER + slot * SLOT + LIFE);
+  return life === ENDED || life === GONE || (life === ALIVE && ancestorGone(r, slot));
+}
+
+/** The slot registered under (hi, lo), or -1. */
+function find(r: Int32Array, hi: number, lo: number): number {
+  const used = Math.min(Atomics.load(r, NEXT) >>> 0, CAPACITY);
+  for (let slot = 0; slot < used; slot++) {
+    const base = HEADER + slot * SLOT;
+    if (Atomics.load(r, base + LO) === lo && Atomics.load(r, base + HI) === hi) return slot;
+  }
+  return -1;
+}
+
+/**
+ * What this thread can tell about the thread of identity (hi, lo): Dead only if it is a registered
+ * weft Thread that has ended; Alive if registered and not ended; Unknown otherwise (not a weft
+ * Thread, a slot since reused, a torn read, or no registry here). Never blocks.
+ */
+export function lifeOf(hi: number, lo: number): Life {
+  const r = registry();
+  if (r === undefined || lo === 0) return Life.Unknown;
+  const slot = find(r, hi, lo);
+  if (slot < 0) return Life.Unknown;
+  const dead = deadAt(r, slot);
+  // The slot may have been reused between find() and deadAt(): trust LIFE only if it still names
+  // (hi, lo). A reused slot held a dead thread, so the answer is Dead in either case when dead.
+  const base = HEADER + slot * SLOT;
+  if (Atomics.load(r, base + LO) !== lo || Atomics.load(r, base + HI) !== hi) return Life.Dead;
+  return dead ? Life.Dead : Life.Alive;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Semaphore permits held through hold(): the registry's HOLDINGS entries                          */
+
+/**
+ * @internal Records one more permit of the semaphore `(semHi, semLo)` as held by this thread.
+ * Returns false if this thread is not registered or its entries are all in use (not recorded).
+ */
+export function recordPermit(semHi: number, semLo: number): boolean {
+  const r = cached;
+  if (r === undefined || ownSlot < 0) return false;
+  const base = HEADER + ownSlot * SLOT + HOLDINGS;
+  let free = -1;
+  for (let e = 0; e < HOLDING_ENTRIES; e++) {
+    const at = base + 3 * e;
+    const count = Atomics.load(r, at + 2);
+    if (count > 0 && Atomics.load(r, at) === semHi && Atomics.load(r, at + 1) === semLo) {
+      Atomics.add(r, at + 2, 1);
+      return true;
+    }
+    if (count === 0 && free < 0) free = at;
+  }
+  if (free < 0) return false;
+  // Only this thread writes its entries while it lives: no CAS needed to claim one.
+  Atomics.store(r, free, semHi);
+  Atomics.store(r, free + 1, semLo);
+  Atomics.store(r, free + 2, 1);
+  return true;
+}
+
+/** @internal Undoes one recordPermit of this thread. */
+export function unrecordPermit(semHi: number, semLo: number): void {
+  const r = cached;
+  if (r === undefined || ownSlot < 0) return;
+  const base = HEADER + ownSlot * SLOT + HOLDINGS;
+  for (let e = 0; e < HOLDING_ENTRIES; e++) {
+    const at = base + 3 * e;
+    if (Atomics.load(r, at + 2) > 0 && Atomics.load(r, at) === semHi && Atomics.load(r, at + 1) === semLo) {
+      Atomics.sub(r, at + 2, 1);
+      return;
+    }
+  }
+}
+
+/**
+ * @internal Takes over the permits of semaphore `(semHi, semLo)` recorded by dead threads: sets
+ * their counts to 0 (CAS, so each is taken once) and returns how many were taken, with the identity
+ * of one of their holders.
+ */
+export function reclaimPermits(semHi: number, semLo: number): { permits: number; holder: number } {
+  const r = registry();
+  let permits = 0;
+  let holder = 0;
+  if (r === undefined) return { permits, holder };
+  const used = Math.min(Atomics.load(r, NEXT) >>> 0, CAPACITY);
+  for (let slot = 0; slot < used; slot++) {
+    const base = HEADER + slot * SLOT;
+    for (let e = 0; e < HOLDING_ENTRIES; e++) {
+      const at = base + HOLDINGS + 3 * e;
+      const count = Atomics.load(r, at + 2);
+      if (count <= 0 || Atomics.load(r, at) !== semHi || Atomics.load(r, at + 1) !== semLo) continue;
+      if (!deadAt(r, slot)) break;
+      if (Atomics.compareExchange(r, at + 2, count, 0) === count) {
+        permits += count;
+        holder = Atomics.load(r, base + HI) * 0x100000000 + (Atomics.load(r, base + LO) >>> 0);
+      }
+    }
+  }
+  return { permits, holder };
+}
