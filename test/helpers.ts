@@ -179,3 +179,80 @@ export function countSteps(log: Int32Array, step: number): number {
   for (let i = 1; i <= n; i++) if (Atomics.load(log, i) === step) count++;
   return count;
 }
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Helpers of the Event, Semaphore, Timer, sharing and wait-layer suites                           */
+
+/**
+ * Where a contract suite runs its waiters: 'blocking' in workers, 'async' on the main thread, or
+ * 'mixed' (alternately), so that one set() / release() wakes both kinds.
+ */
+export type Mode = 'blocking' | 'async' | 'mixed';
+export const MODES: readonly Mode[] = ['blocking', 'async', 'mixed'];
+
+/** Where one waiter runs: blocking in a worker, or async on this thread. */
+export type Side = 'blocking' | 'async';
+
+/** The side of the `i`-th waiter in `mode`. */
+export function sideOf(mode: Mode, i: number): Side {
+  return mode === 'mixed' ? (i % 2 === 0 ? 'blocking' : 'async') : mode;
+}
+
+/**
+ * Runs scenario `name` of `fixtures/<module>.js` on `side`: 'blocking' calls export `name` in a new
+ * worker (runInWorker); 'async' calls its twin export `${name}Async` on this thread, with `args` as
+ * they are (live).
+ */
+export async function runOn<T = unknown>(
+  side: Side,
+  module: string,
+  name: string,
+  ...args: unknown[]
+): Promise<T> {
+  if (side === 'blocking') return runInWorker<T>(module, name, ...args).result;
+  const mod = (await import(new URL(`./fixtures/${module}.js`, import.meta.url).href)) as Record<
+    string,
+    (...a: unknown[]) => Promise<T>
+  >;
+  const fn = mod[`${name}Async`];
+  if (typeof fn !== 'function') throw new Error(`fixture ${module} has no export ${name}Async`);
+  return fn(...args);
+}
+
+/** What a child `node` process did. */
+export interface ChildRun {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  /** Wall time from spawn to exit. */
+  ms: number;
+}
+
+/**
+ * Runs `fixtures/<module>.js` as the entry module of a child `node` process, with `args` on its
+ * command line. Kills it after `ms` (then `signal` is 'SIGKILL'). Never rejects for a failed child.
+ */
+export async function runNode(module: string, args: string[], ms = 20000): Promise<ChildRun> {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const script = fileURLToPath(new URL(`./fixtures/${module}.js`, import.meta.url));
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => {
+      stdout += s;
+    });
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
+      stderr += s;
+    });
+    const killer = setTimeout(() => child.kill('SIGKILL'), ms);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      resolve({ code, signal, stdout, stderr, ms: performance.now() - t0 });
+    });
+  });
+}
