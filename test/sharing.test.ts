@@ -1,0 +1,322 @@
+/*
+ * Sharing, per API.md: an Event, Semaphore or BoundedSemaphore that crossed threads (structuredClone,
+ * workerData, postMessage; alone or nested) arrives as a plain object, and X.from / revive give back a
+ * live object on the same shared memory. Anything else given to X.from is a TypeError with code
+ * WEFT_BAD_HANDLE, never a half-working object. util.inspect shows the state as API.md spells it.
+ */
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { format, inspect } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { BoundedSemaphore, Event, Lock, revive, Semaphore, Timer, ValueError } from 'weft';
+import { runInWorker, watchdog } from './helpers.js';
+
+type From = (value: unknown) => unknown;
+const FROMS: readonly [string, From][] = [
+  ['Event', (v) => Event.from(v)],
+  ['Semaphore', (v) => Semaphore.from(v)],
+  ['BoundedSemaphore', (v) => BoundedSemaphore.from(v)],
+];
+
+/** Asserts that `fn` throws a TypeError with code WEFT_BAD_HANDLE whose message names `kind`. */
+function badHandle(fn: () => unknown, kind: string, what: string): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof TypeError, `${kind}.from(${what}): expected a TypeError, got ${String(e)}`);
+    assert.equal((e as { code?: string }).code, 'WEFT_BAD_HANDLE', `${kind}.from(${what}): code`);
+    assert.match((e as Error).message, new RegExp(`${kind}\\.from`), `${kind}.from(${what}): message`);
+    return true;
+  });
+}
+
+describe('sharing', () => {
+  test('X.from on a live object returns that object', () => {
+    const e = new Event();
+    const s = new Semaphore(2);
+    const b = new BoundedSemaphore(3);
+    assert.equal(Event.from(e), e);
+    assert.equal(Semaphore.from(s), s);
+    assert.equal(BoundedSemaphore.from(b), b);
+    assert.equal(Semaphore.from(b), b, 'a BoundedSemaphore is a Semaphore');
+  });
+
+  test("X.from on structuredClone'd copies: plain objects, live again on the same memory", () => {
+    const e = new Event();
+    const s = new Semaphore(2);
+    const b = new BoundedSemaphore(3);
+    const [ce, cs, cb] = structuredClone([e, s, b]);
+    for (const copy of [ce, cs, cb]) assert.equal(Object.getPrototypeOf(copy), Object.prototype);
+    const e2 = Event.from(ce);
+    const s2 = Semaphore.from(cs);
+    const b2 = BoundedSemaphore.from(cb);
+    assert.ok(e2 instanceof Event && e2 !== e);
+    assert.ok(s2 instanceof Semaphore && !(s2 instanceof BoundedSemaphore));
+    assert.ok(b2 instanceof BoundedSemaphore);
+    assert.ok(Semaphore.from(cb) instanceof BoundedSemaphore, 'Semaphore.from keeps the bounded kind');
+    // Same memory, both ways.
+    e2.set();
+    assert.equal(e.isSet(), true);
+    e.clear();
+    assert.equal(e2.isSet(), false);
+    assert.equal(s2.acquire(0), true);
+    assert.equal(s.value, 1);
+    s.release(3);
+    assert.equal(s2.value, 4);
+    assert.equal(b2.acquire(0), true);
+    assert.equal(b.value, 2);
+    assert.throws(
+      () => b2.release(2),
+      (err: unknown) => err instanceof ValueError,
+      'the bound crossed too',
+    );
+    assert.equal(b.value, 2);
+    // Nested anywhere.
+    const tree = structuredClone({ deep: [{ x: [e] }, { s }], b });
+    Event.from(tree.deep[0]?.x?.[0]).set();
+    assert.equal(e.isSet(), true);
+    assert.equal(Semaphore.from((tree.deep[1] as { s: unknown }).s).value, 4);
+  });
+
+  test('workerData: raw copies nested in a Map become live with X.from in the worker', async () => {
+    const event = new Event();
+    const deeper = new Event();
+    const sem = new Semaphore(2);
+    const bounded = new BoundedSemaphore(2);
+    const box = new Map<string, unknown>([
+      ['event', event],
+      ['sem', sem],
+      ['bounded', bounded],
+      ['nested', { list: [1, { deeper }] }],
+    ]);
+    const r = await watchdog(
+      runInWorker<Record<string, unknown>>('sharing', 'fromRawCopies', box).result,
+      10000,
+      'worker',
+    );
+    assert.deepEqual(r, {
+      eventIsPlain: true,
+      semIsPlain: true,
+      eventLive: true,
+      boundedLive: true,
+      viaBaseIsBounded: true,
+      overRelease: 'ValueError',
+      inspected: ['Event { set }', 'Semaphore { value: 1 }', 'BoundedSemaphore { value: 1/2 }'],
+    });
+    assert.equal(event.isSet(), true);
+    assert.equal(deeper.isSet(), true);
+    assert.equal(sem.value, 1);
+    assert.equal(bounded.value, 1);
+  });
+
+  test('workerData: the generic worker revives nested args deeply', async () => {
+    const e = new Event();
+    const s = new Semaphore(0);
+    const b = new BoundedSemaphore(1);
+    const r = await watchdog(
+      runInWorker<string[]>('sharing', 'revivedArgs', { a: [e, { s, b }], n: 7 }).result,
+      10000,
+      'worker',
+    );
+    assert.deepEqual(r, ['true', 'true', 'true', '7']);
+    assert.equal(e.isSet(), true);
+    assert.equal(s.value, 2);
+    assert.equal(b.value, 0);
+  });
+
+  test('postMessage from a worker: primitives made there, nested, are live here after revive', async () => {
+    const msg = await watchdog(runInWorker<unknown>('sharing', 'makeAndSend').result, 10000, 'worker');
+    // The worker has exited; its primitives live on, since this thread still holds their memory.
+    const copy = msg as { nested: [unknown, { sem: unknown; bounded: unknown }]; plain: string };
+    assert.equal(Event.from(copy.nested[0]).isSet(), true);
+    const live = revive(msg) as {
+      nested: [Event, { sem: Semaphore; bounded: BoundedSemaphore }];
+      plain: string;
+    };
+    const [event, { sem, bounded }] = live.nested;
+    assert.ok(event instanceof Event && sem instanceof Semaphore && bounded instanceof BoundedSemaphore);
+    assert.equal(live.plain, 'x');
+    assert.equal(sem.value, 3);
+    assert.equal(inspect(bounded), 'BoundedSemaphore { value: 2/3 }');
+    bounded.release();
+    assert.throws(
+      () => bounded.release(),
+      (e: unknown) => e instanceof ValueError,
+    );
+  });
+
+  test('postMessage to a worker: it revives and acts; a forged handle is refused there', async () => {
+    const w = new Worker(new URL('./fixtures/sharing.js', import.meta.url), {
+      workerData: { sharingEntry: true },
+    });
+    const ask = (m: unknown): Promise<Record<string, unknown>> =>
+      watchdog(
+        new Promise((resolve, reject) => {
+          w.once('message', resolve);
+          w.once('error', reject);
+          w.postMessage(m);
+        }),
+        10000,
+        'the worker answering',
+      );
+    try {
+      const e = new Event();
+      const s = new BoundedSemaphore(2);
+      s.acquire();
+      assert.deepEqual(await ask({ op: 'set', value: e }), { ok: true, inspected: 'Event { set }' });
+      assert.equal(e.isSet(), true);
+      assert.deepEqual(await ask({ op: 'release', value: s }), {
+        ok: true,
+        inspected: 'BoundedSemaphore { value: 2/2 }',
+      });
+      assert.deepEqual(await ask({ op: 'release', value: s }), {
+        ok: false,
+        name: 'ValueError',
+        code: 'WEFT_VALUE',
+      });
+      assert.equal(s.value, 2);
+      assert.deepEqual(await ask({ op: 'set', value: s }), {
+        ok: false,
+        name: 'TypeError',
+        code: 'WEFT_BAD_HANDLE',
+      });
+      const forged = { __weft: 'Event', _i32: new Int32Array(new SharedArrayBuffer(8)), _at: 0 };
+      assert.deepEqual(await ask({ op: 'set', value: forged }), {
+        ok: false,
+        name: 'TypeError',
+        code: 'WEFT_BAD_HANDLE',
+      });
+    } finally {
+      await w.terminate();
+    }
+  });
+
+  test('revive is deep, copies what it walks, and leaves everything else as it is', () => {
+    const e = new Event();
+    const s = new Semaphore(4);
+    const b = new BoundedSemaphore(2);
+    const date = new Date(0);
+    const map = new Map([['e', e]]);
+    const bytes = new Uint8Array([1, 2]);
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, { e });
+    const input = structuredClone({
+      list: [e, [s, { b }]],
+      n: 1,
+      str: 's',
+      none: null,
+      undef: undefined,
+      date,
+      map,
+      bytes,
+      bare,
+    });
+    const before = structuredClone(input);
+    const out = revive(input);
+    assert.ok(out.list[0] instanceof Event);
+    const [sem, { b: bounded }] = out.list[1] as [Semaphore, { b: BoundedSemaphore }];
+    assert.ok(sem instanceof Semaphore && bounded instanceof BoundedSemaphore);
+    assert.equal(sem.value, 4);
+    assert.equal(out.n, 1);
+    assert.equal(out.str, 's');
+    assert.equal(out.none, null);
+    assert.ok('undef' in out && out.undef === undefined);
+    assert.equal(out.date, input.date, 'a Date is returned as it is');
+    assert.equal(out.map, input.map, 'a Map is returned as it is (not walked)');
+    assert.equal(Object.getPrototypeOf(input.map.get('e')), Object.prototype);
+    assert.equal(out.bytes, input.bytes);
+    assert.ok((out.bare as { e: unknown }).e instanceof Event, 'null-prototype objects are walked');
+    assert.deepEqual(input, before, 'the input is not modified');
+    assert.notEqual(out, input);
+    (out.list[0] as Event).set();
+    assert.equal(e.isSet(), true);
+    // Live objects and non-objects pass through; cycles are followed once.
+    assert.equal(revive(e), e);
+    for (const v of [0, 'x', null, undefined, true]) assert.equal(revive(v), v);
+    const cyclic: { self?: unknown; e: unknown } = { e: structuredClone(e) };
+    cyclic.self = cyclic;
+    const r = revive(cyclic) as { self: unknown; e: unknown };
+    assert.equal(r.self, r);
+    assert.ok(r.e instanceof Event);
+  });
+
+  test('X.from of anything else is a TypeError with code WEFT_BAD_HANDLE', () => {
+    const shared = new Int32Array(new SharedArrayBuffer(16));
+    const e = new Event();
+    const s = new Semaphore();
+    const b = new BoundedSemaphore();
+    const others: Record<string, unknown[]> = {
+      Event: [s, b, structuredClone(s), structuredClone(b)],
+      Semaphore: [e, structuredClone(e)],
+      BoundedSemaphore: [e, s, structuredClone(e), structuredClone(s)],
+    };
+    const anything: [string, unknown][] = [
+      ['null', null],
+      ['undefined', undefined],
+      ['0', 0],
+      ['42', 42],
+      ['NaN', Number.NaN],
+      ['a string', 'Event'],
+      ['true', true],
+      ['a symbol', Symbol('e')],
+      ['a function', () => {}],
+      ['an array', [e]],
+      ['a plain object', {}],
+      ['a Lock', new Lock()],
+      ['a cloned Lock', structuredClone(new Lock())],
+      ['a Timer', new Timer(1, () => {})],
+      ['a forged object with a bad tag', { __weft: 'Event', _i32: shared, _at: 0 }],
+      ['a forged object with an unknown kind', { __weft: 'Nope', _i32: shared, _at: 0 }],
+      ['a handle relabelled', { ...structuredClone(s), __weft: 'Event' }],
+      ['a handle relabelled (bounded)', { ...structuredClone(s), __weft: 'BoundedSemaphore' }],
+      ['a handle whose index is out of range', { ...structuredClone(e), _at: 1e9 }],
+      ['a handle whose index is negative', { ...structuredClone(e), _at: -1 }],
+      ['a handle whose index is not an integer', { ...structuredClone(e), _at: 0.5 }],
+      ['a handle on non-shared memory', { ...structuredClone(e), _i32: new Int32Array(16) }],
+      ['a handle without memory', { __weft: 'Event', _at: 0 }],
+    ];
+    for (const [kind, from] of FROMS) {
+      for (const [what, value] of anything) badHandle(() => from(value), kind, what);
+      for (const value of others[kind] ?? []) badHandle(() => from(value), kind, 'another kind');
+    }
+    // The primitives it was given are untouched.
+    assert.equal(e.isSet(), false);
+    assert.equal(s.value, 1);
+    assert.equal(b.value, 1);
+  });
+
+  test('util.inspect and console.log show the state exactly as API.md says, on live and revived copies', () => {
+    const e = new Event();
+    const s = new Semaphore(2);
+    const b = new BoundedSemaphore(3);
+    b.acquire();
+    assert.equal(inspect(e), 'Event { unset }');
+    e.set();
+    assert.equal(inspect(e), 'Event { set }');
+    assert.equal(inspect(s), 'Semaphore { value: 2 }');
+    assert.equal(inspect(b), 'BoundedSemaphore { value: 2/3 }');
+    assert.equal(format('%s|%o', e, s), 'Event { set }|Semaphore { value: 2 }');
+    assert.equal(format(b), 'BoundedSemaphore { value: 2/3 }');
+    assert.equal(inspect({ e, list: [s] }), '{ e: Event { set }, list: [ Semaphore { value: 2 } ] }');
+    const [re, rs, rb] = revive(structuredClone([e, s, b]));
+    assert.deepEqual(
+      [inspect(re), inspect(rs), inspect(rb)],
+      ['Event { set }', 'Semaphore { value: 2 }', 'BoundedSemaphore { value: 2/3 }'],
+    );
+  });
+
+  test('20,000 events span several memory chunks; each crosses threads on its own word', async () => {
+    const events = Array.from({ length: 20000 }, () => new Event());
+    const chunks = new Set(events.map((x) => (x as unknown as { _i32: Int32Array })._i32.buffer));
+    assert.ok(chunks.size >= 2, `expected several chunks, got ${chunks.size}`);
+    const picked = [0, 1, 8191, 8192, 8193, 16383, 16384, 19999];
+    const copies = structuredClone(picked.map((i) => events[i]));
+    for (const c of copies) Event.from(c).set();
+    for (let i = 0; i < events.length; i++) {
+      assert.equal((events[i] as Event).isSet(), picked.includes(i), `event ${i}`);
+    }
+    const last = events[19999] as Event;
+    last.clear();
+    await watchdog(runInWorker('event', 'set', last).result, 10000, 'worker');
+    assert.equal(last.isSet(), true);
+    assert.equal((events[19998] as Event).isSet(), false);
+  });
+});
