@@ -153,7 +153,11 @@ describe('Event', () => {
         await delay(30); // lets the blocking waiters fall asleep, so that set() has sleepers to wake
         e.set();
         e.clear();
-        const results = await watchdog(Promise.all(runs), 10000, 'waiters of set() + clear()');
+        const results = await watchdog(
+          Promise.all(runs),
+          3000,
+          'waiters of set() + clear() (they must not wait for their timeout)',
+        );
         assert.deepEqual(
           results,
           range(N).map(() => true),
