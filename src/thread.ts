@@ -19,7 +19,7 @@
  * this to detect what a dead thread still held (abandonment: lock.ts, rlock.ts, semaphore.ts).
  */
 
-import { describe, RuntimeError, typeError } from './errors.js';
+import { CannotBlockError, describe, RuntimeError, typeError } from './errors.js';
 import { Event } from './event.js';
 import type { WaitOptions } from './internal/futex.js';
 import { drawIdent, me } from './internal/ident.js';
@@ -192,10 +192,18 @@ export class Thread {
    * Blocks the calling thread until the thread has ended or the timeout passes.
    * @returns true once the thread has ended, false if the timeout passed first.
    * @throws RuntimeError if the thread was not started, or is the calling thread.
+   * @throws CannotBlockError where the thread may not block (a browser's main thread): use joinAsync.
    */
   join(timeout?: number): boolean {
     this.#joinable('join');
-    return this.#done.wait(timeout);
+    try {
+      return this.#done.wait(timeout);
+    } catch (error) {
+      // Name this method and its twin, not the Event inside (a browser's main thread cannot block).
+      if (error instanceof CannotBlockError)
+        throw new CannotBlockError(error.message.replace(/Event\.wait(Async)?\b/g, 'Thread.join$1'));
+      throw error;
+    }
   }
 
   /**
