@@ -9,7 +9,8 @@
  *   block(steps, deadline, twin)   blocks the calling thread: spins a bounded number of loads, then
  *                                  Atomics.wait with the time left until the deadline (a poll,
  *                                  deadline -Infinity, does neither).
- *   later(steps, deadline, signal) never blocks and returns a Promise: Atomics.waitAsync, no spin.
+ *   later(steps, deadline, signal) never blocks and returns a Promise: Atomics.waitAsync (or the
+ *                                  fallback below, where the engine lacks it), no spin.
  *
  * So a blocking waiter and an async waiter of the same primitive run the same protocol, and one
  * Atomics.notify wakes both.
@@ -33,6 +34,24 @@
  *
  * Keep-alive. Node does not keep a process alive for a pending Atomics.waitAsync; while any async
  * wait of this thread is pending, a ref'd interval timer does (one for all of them).
+ *
+ * Engines without Atomics.waitAsync (Firefox before 145, Safari before 16.4). later() then sleeps
+ * through a helper worker that blocks in Atomics.wait on the word and posts back when it returns
+ * (helperWaitAsync below), with the same semantics. Chosen by measuring the options on this project's
+ * 2-core machine (test/runtimes/fallback-bench.mjs, test/browser/fallback-bench.mjs): median ms from
+ * a partner's notify to the async waiter resuming, the partner answering at once / after 2 ms /
+ * after 15 ms, and the CPU (% of a core) of one idle wait:
+ *                                    Firefox 153 ESR, no waitAsync       Node 20, no waitAsync
+ *   (native Atomics.waitAsync)       0.02 / 0.06 / 0.12    idle level    0.02 / 0.03 / 0.07   0.01
+ *   timers, backing off 0 -> 4 ms    4.1  / 2.0  / 1.7     +5 to +8      1.1  / 0.1  / 0.3    2.0
+ *   MessageChannel 1 ms, then timers 0.02 / 0.12 / 3.1     +1 to +4      0.02 / 0.07 / 0.9    1.8
+ *   helper worker (chosen)           0.08 / 0.12 / 0.26    ~0            0.04 / 0.08 / 0.16   0.02
+ * Browsers clamp nested timers to 4 ms, so polling costs milliseconds of latency and wakes the thread
+ * 250 times a second while it waits; the helper costs two postMessages per sleep (about 0.1 ms) and
+ * no CPU while waiting. Its costs: one worker per async wait pending at once on a thread (pooled,
+ * at most MAX_HELPERS, ended after HELPER_IDLE_MS unused; Node: 7 MiB of RSS each), each started
+ * on first need (Node: 60-100 ms, during which that wait also polls), and a page whose Content
+ * Security Policy forbids blob: workers gets polling instead (pollWaitAsync).
  */
 
 import { CannotBlockError, typeError } from '../errors.js';
@@ -198,19 +217,194 @@ type WaitAsyncFn = (
 
 const nativeWaitAsync = (Atomics as unknown as { waitAsync?: WaitAsyncFn }).waitAsync;
 
-/** Atomics.waitAsync where the engine has it, else a polling fallback (see pollWaitAsync). */
-let waitAsync: WaitAsyncFn =
-  typeof nativeWaitAsync === 'function' ? nativeWaitAsync.bind(Atomics) : pollWaitAsync;
+/** How async waits sleep where Atomics.waitAsync is missing (or when forced, for tests). */
+export type AsyncFallback = 'helper' | 'poll';
 
-/** Whether async waits use the engine's Atomics.waitAsync (true) or the polling fallback (false). */
+/** The engine's Atomics.waitAsync where it has one, else helper workers (which fall back to polling). */
+let waitAsync: WaitAsyncFn =
+  typeof nativeWaitAsync === 'function' ? nativeWaitAsync.bind(Atomics) : helperWaitAsync;
+
+/** Whether async waits use the engine's Atomics.waitAsync (true) or a fallback (false). */
 export function nativeAsyncWaits(): boolean {
-  return waitAsync !== pollWaitAsync;
+  return waitAsync !== helperWaitAsync && waitAsync !== pollWaitAsync;
+}
+
+/*
+ * The helper fallback. A helper is a worker whose only job is to block in Atomics.wait on a word on
+ * behalf of an async waiter of this thread, then post the outcome back. Helpers are pooled: one is
+ * busy per pending async wait, returns to the pool when it answers, and is ended after HELPER_IDLE_MS
+ * unused. Each request carries an absolute deadline (epoch ms, so that the helper's clock agrees),
+ * so a helper that starts late does not stretch the timeout.
+ *
+ * Same semantics as Atomics.waitAsync: the helper's Atomics.wait compares and enqueues atomically,
+ * so no wake-up is lost and it counts as one waiter for Atomics.notify(word, n), as a native async
+ * waiter does. An abort notifies the word (later() does so for native waits too), which wakes the
+ * helper; its answer is then ignored. If helpers cannot be made here (no Worker, a Content Security
+ * Policy without worker-src blob:, or one fails), this thread polls instead, for good.
+ */
+
+/** The helper's code: a classic script for Web Workers, or eval'd by worker_threads. */
+const HELPER_SOURCE = `
+const wt = globalThis.process?.getBuiltinModule?.('node:worker_threads');
+const answer = (r) => (wt?.parentPort ?? globalThis).postMessage(r);
+const onRequest = ({ i32, index, value, until }) => {
+  const ms = until === Infinity ? Infinity : until - (performance.timeOrigin + performance.now());
+  answer(ms > 0 ? Atomics.wait(i32, index, value, ms) : 'timed-out');
+};
+if (wt?.parentPort) wt.parentPort.on('message', onRequest);
+else globalThis.onmessage = (event) => onRequest(event.data);
+answer('ready');
+`;
+const MAX_HELPERS = 16; // more concurrent async waits on one thread than this poll instead
+const HELPER_IDLE_MS = 10_000;
+
+interface Helper {
+  ask(request: { i32: Int32Array; index: number; value: number; until: number }): void;
+  end(): void;
+  /** Settles the pending wait, if any. */
+  settle: ((outcome: Outcome) => void) | undefined;
+  /** Whether the worker has started (until then its waits poll as well). */
+  ready: boolean;
+  idleSince: number;
+}
+
+const idleHelpers: Helper[] = [];
+let helperCount = 0;
+let helpersFailed = false;
+let sweepTimer: ReturnType<typeof setTimeout> | undefined;
+let blobURL: string | undefined;
+
+interface AnyWorker {
+  postMessage(message: unknown): void;
+  terminate(): unknown;
+  unref?(): void;
+  on?(event: string, listener: (value: unknown) => void): unknown;
+  addEventListener?(event: string, listener: (event: { data?: unknown }) => void): void;
+}
+
+/** Starts a helper worker; undefined where this thread cannot make one. */
+function makeHelper(): Helper | undefined {
+  let worker: AnyWorker;
+  try {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const wt = proc?.getBuiltinModule?.('node:worker_threads') as
+      | { Worker?: new (code: string, options: { eval: true }) => AnyWorker }
+      | undefined;
+    if (wt?.Worker !== undefined) {
+      worker = new wt.Worker(HELPER_SOURCE, { eval: true });
+      worker.unref?.(); // a pending wait keeps the thread alive through hold(), not through its helper
+    } else {
+      const WebWorker = (globalThis as { Worker?: new (url: string) => AnyWorker }).Worker;
+      if (WebWorker === undefined || typeof Blob !== 'function') return undefined;
+      blobURL ??= URL.createObjectURL(new Blob([HELPER_SOURCE], { type: 'text/javascript' }));
+      worker = new WebWorker(blobURL);
+    }
+  } catch {
+    return undefined;
+  }
+  const helper: Helper = {
+    ask: (request) => worker.postMessage(request),
+    end: () => void worker.terminate(),
+    settle: undefined,
+    ready: false,
+    idleSince: 0,
+  };
+  const onAnswer = (outcome: unknown): void => {
+    if (outcome === 'ready') {
+      helper.ready = true;
+      return;
+    }
+    const settle = helper.settle;
+    helper.settle = undefined;
+    helper.idleSince = now();
+    idleHelpers.push(helper);
+    sweepLater();
+    settle?.(outcome as Outcome);
+  };
+  const onFailure = (): void => {
+    // It could not start (e.g. a Content Security Policy) or died: poll from now on.
+    helpersFailed = true;
+    helperCount--;
+    const i = idleHelpers.indexOf(helper);
+    if (i >= 0) idleHelpers.splice(i, 1);
+    helper.end();
+    const settle = helper.settle;
+    helper.settle = undefined;
+    settle?.('ok'); // a spurious wake-up: the protocol re-checks its word and waits again
+  };
+  if (worker.on !== undefined) {
+    worker.on('message', onAnswer);
+    worker.on('error', onFailure);
+  } else {
+    worker.addEventListener?.('message', (event) => onAnswer(event.data));
+    worker.addEventListener?.('error', onFailure);
+  }
+  helperCount++;
+  return helper;
+}
+
+/** Ends helpers left idle for HELPER_IDLE_MS. */
+function sweepLater(): void {
+  if (sweepTimer !== undefined) return;
+  const t = setTimeout(() => {
+    sweepTimer = undefined;
+    const old = now() - HELPER_IDLE_MS;
+    for (let i = idleHelpers.length - 1; i >= 0; i--) {
+      const h = idleHelpers[i] as Helper;
+      if (h.idleSince <= old) {
+        idleHelpers.splice(i, 1);
+        helperCount--;
+        h.end();
+      }
+    }
+    if (idleHelpers.length > 0) sweepLater();
+  }, HELPER_IDLE_MS);
+  (t as { unref?: () => void }).unref?.();
+  sweepTimer = t;
+}
+
+/** Fallback for engines without Atomics.waitAsync: a helper worker sleeps on the word for this thread. */
+function helperWaitAsync(
+  i32: Int32Array,
+  index: number,
+  value: number,
+  ms: number,
+  live?: () => boolean,
+): AsyncResult {
+  if (Atomics.load(i32, index) !== value) return { async: false, value: 'not-equal' };
+  if (ms <= 0) return { async: false, value: 'timed-out' };
+  const helper =
+    idleHelpers.pop() ?? (helpersFailed || helperCount >= MAX_HELPERS ? undefined : makeHelper());
+  if (helper === undefined) return pollWaitAsync(i32, index, value, ms, live);
+  const until = ms === Number.POSITIVE_INFINITY ? ms : performance.timeOrigin + now() + ms;
+  return {
+    async: true,
+    value: new Promise<Outcome>((resolve) => {
+      let settled = false;
+      const settle = (outcome: Outcome): void => {
+        if (settled) return;
+        settled = true;
+        resolve(outcome);
+      };
+      helper.settle = settle;
+      helper.ask({ i32, index, value, until });
+      if (!helper.ready) {
+        // A new helper takes tens of ms to start: poll meanwhile, so this wait is not slower than
+        // polling. Whichever answers first settles it; a helper that answers later is simply idle.
+        const polled = pollWaitAsync(i32, index, value, ms, () => !settled);
+        if (polled.async) polled.value.then(settle);
+        else settle(polled.value);
+      }
+    }),
+  };
 }
 
 /**
- * Fallback for engines without Atomics.waitAsync: re-reads the word on timers, backing off from
- * 0 ms to 4 ms between reads. Correct for every weft protocol because each one changes the word
- * before it notifies (a value that changes and changes back is re-checked by the protocol anyway).
+ * The last resort, where no helper can be made: re-reads the word on timers, backing off from 0 to
+ * 4 ms between reads. It sees only the word's current value, so a change undone before it looks
+ * (A -> B -> A) is missed; in weft's protocols that happens only when another waiter took what was
+ * released (a Lock re-taken, a permit taken), so the poller waits on for the next change: a delay,
+ * never a lost wake-up, since every protocol changes its word before it notifies.
  */
 function pollWaitAsync(
   i32: Int32Array,
@@ -370,7 +564,24 @@ export function wake(i32: Int32Array, index: number, count = Number.POSITIVE_INF
   Atomics.notify(i32, index, count);
 }
 
-/** Test hook: forces the polling fallback for async waits, as on engines without Atomics.waitAsync. */
+/**
+ * Test hook: forces a fallback for this thread's async waits, as on engines without
+ * Atomics.waitAsync: 'helper' (helper workers, the default fallback) or 'poll'; false restores the
+ * engine's Atomics.waitAsync where it has one.
+ */
+export function forceAsyncFallback(mode: AsyncFallback | false): void {
+  if (mode === 'poll') waitAsync = pollWaitAsync;
+  else if (mode === 'helper' || typeof nativeWaitAsync !== 'function') waitAsync = helperWaitAsync;
+  else waitAsync = nativeWaitAsync.bind(Atomics);
+}
+
+/** Test hook: forces polling for this thread's async waits (the helpers' own fallback), or undoes it. */
 export function forcePollingAsyncWaits(on: boolean): void {
-  waitAsync = on || typeof nativeWaitAsync !== 'function' ? pollWaitAsync : nativeWaitAsync.bind(Atomics);
+  forceAsyncFallback(on ? 'poll' : false);
+}
+
+/** Test hook: how this thread's async waits sleep now: the engine's waitAsync, helper workers, or polling. */
+export function asyncWaitMode(): 'native' | AsyncFallback {
+  if (waitAsync === pollWaitAsync || (waitAsync === helperWaitAsync && helpersFailed)) return 'poll';
+  return waitAsync === helperWaitAsync ? 'helper' : 'native';
 }
