@@ -292,7 +292,6 @@ function makeHelper(): Helper | undefined {
       | undefined;
     if (wt?.Worker !== undefined) {
       worker = new wt.Worker(HELPER_SOURCE, { eval: true });
-      worker.unref?.(); // a pending wait keeps the thread alive through hold(), not through its helper
     } else {
       const WebWorker = (globalThis as { Worker?: new (url: string) => AnyWorker }).Worker;
       if (WebWorker === undefined || typeof Blob !== 'function') return undefined;
@@ -335,6 +334,9 @@ function makeHelper(): Helper | undefined {
   if (worker.on !== undefined) {
     worker.on('message', onAnswer);
     worker.on('error', onFailure);
+    // After the listeners, which would ref it again: a pending wait keeps the thread alive through
+    // hold(), never through its helper.
+    worker.unref?.();
   } else {
     worker.addEventListener?.('message', (event) => onAnswer(event.data));
     worker.addEventListener?.('error', onFailure);
