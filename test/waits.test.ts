@@ -1,7 +1,7 @@
 /*
  * The wait layer, through the public API of every wait of Event, Semaphore, BoundedSemaphore and
  * Timer: timeouts (API.md "Timeouts"), AbortSignal, configure({ spin }), blocking on Node's main
- * thread, the polling fallback for engines without Atomics.waitAsync, and the keep-alive of pending
+ * thread, the fallbacks for engines without Atomics.waitAsync, and the keep-alive of pending
  * async waits (in child processes, since it is about when a process exits).
  *
  * Where blocking is not allowed the blocking forms throw CannotBlockError. Node offers no context in
@@ -508,43 +508,56 @@ describe("blocking on Node's main thread is allowed", () => {
   });
 });
 
-describe('polling fallback (engines without Atomics.waitAsync), forced through the test hook', () => {
-  test('async waits of Event and Semaphore, with timeouts and aborts, in a worker on the fallback', async () => {
-    const e = new Event();
-    const s = new Semaphore(0);
-    const log = new StepLog();
-    const T = 100;
-    const polling = runInWorker<Record<string, unknown>>('waits', 'pollingScenario', e, s, log.i32, T);
-    // A blocking waiter in another worker, on the same event: one set() wakes both kinds.
-    const blocking = runInWorker<boolean>('waits', 'waitLogged', e, log.i32, 9, 20000);
-    await until(() => log.entries().includes(1) && log.entries().includes(9), 'both waiters', 10000);
-    await delay(20);
-    e.set();
-    await until(() => log.entries().includes(2), 'the semaphore waiter', 10000);
-    await delay(20);
-    s.release();
-    await until(() => log.entries().includes(3), 'the abort', 10000);
-    s.release(1);
-    const r = await watchdog(polling.result, 20000, 'the polling worker');
-    assert.equal(await watchdog(blocking.result, 10000, 'the blocking waiter'), true);
-    const timedMs = r.timedMs as number;
-    assert.ok(timedMs >= 0.6 * T && timedMs < 10 * T, `waitAsync(${T}) on the fallback took ${timedMs} ms`);
-    assert.deepEqual(
-      { ...r, timedMs: 'checked', secondMs: 'checked' },
-      {
-        woken: true,
-        timedOut: false,
-        timedMs: 'checked',
-        acquired: true,
-        firstRejected: 'first aborted',
-        second: true,
-        secondMs: 'checked',
-        valueAfter: 0,
-        alreadyAborted: 'no',
-      },
-    );
-    assert.equal(s.value, 0);
-  });
+describe('fallbacks for engines without Atomics.waitAsync, forced through the test hooks', () => {
+  for (const mode of ['poll', 'helper'] as const) {
+    test(`${mode}: async waits of Event and Semaphore, with timeouts and aborts, in a worker`, async () => {
+      const e = new Event();
+      const s = new Semaphore(0);
+      const log = new StepLog();
+      const T = 100;
+      const fallback = runInWorker<Record<string, unknown>>(
+        'waits',
+        'fallbackScenario',
+        mode,
+        e,
+        s,
+        log.i32,
+        T,
+      );
+      // A blocking waiter in another worker, on the same event: one set() wakes both kinds.
+      const blocking = runInWorker<boolean>('waits', 'waitLogged', e, log.i32, 9, 20000);
+      await until(() => log.entries().includes(1) && log.entries().includes(9), 'both waiters', 10000);
+      await delay(20);
+      e.set();
+      await until(() => log.entries().includes(2), 'the semaphore waiter', 10000);
+      await delay(20);
+      s.release();
+      await until(() => log.entries().includes(3), 'the abort', 10000);
+      s.release(1);
+      const r = await watchdog(fallback.result, 20000, `the worker on the ${mode} fallback`);
+      assert.equal(await watchdog(blocking.result, 10000, 'the blocking waiter'), true);
+      const timedMs = r.timedMs as number;
+      assert.ok(
+        timedMs >= 0.6 * T && timedMs < 10 * T,
+        `waitAsync(${T}) on the ${mode} fallback took ${timedMs} ms`,
+      );
+      assert.deepEqual(
+        { ...r, timedMs: 'checked', secondMs: 'checked' },
+        {
+          woken: true,
+          timedOut: false,
+          timedMs: 'checked',
+          acquired: true,
+          firstRejected: 'first aborted',
+          second: true,
+          secondMs: 'checked',
+          valueAfter: 0,
+          alreadyAborted: 'no',
+        },
+      );
+      assert.equal(s.value, 0);
+    });
+  }
 });
 
 describe('keep-alive (child processes)', () => {
@@ -574,11 +587,13 @@ describe('keep-alive (child processes)', () => {
     assert.ok(Number(m[1]) >= 120, `timed out after ${m[1]} ms`);
   });
 
-  test('the same on the polling fallback', async () => {
-    const r = await runNode('waits', ['polling'], 20000);
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout.trim(), 'settled true');
-  });
+  for (const mode of ['poll', 'helper']) {
+    test(`the same on the ${mode} fallback`, async () => {
+      const r = await runNode('waits', [mode], 20000);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), 'settled true');
+    });
+  }
 
   test('with no pending waits (all set, timed out, aborted, polled or refused) the process exits at once', async () => {
     const r = await runNode('waits', ['no-pending'], 15000);
