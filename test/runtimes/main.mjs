@@ -1,6 +1,7 @@
 /*
  * Runs the cross-worker contract (contract.mjs) on the runtime that runs this file: Node, Bun or
- * Deno, with worker_threads workers. `--fallback helper|poll` puts main and every worker on weft's
+ * Deno, with worker_threads workers (`--web-workers`: module Web Workers, as Bun and Deno also
+ * have, through test/browser/web-spawn.mjs). `--fallback helper|poll` puts main and every worker on weft's
  * async-wait fallback before weft loads (fallback-mode.mjs); `--only TEXT` runs the tests whose name
  * has TEXT. Prints one line per test, then a line "#contract <json>" that run.mjs reads.
  */
@@ -17,7 +18,7 @@ const { runContract, capabilities } = await import('./contract.mjs');
 const runtime = globalThis.Deno ? 'deno' : globalThis.Bun ? 'bun' : 'node';
 const version = globalThis.Deno?.version.deno ?? globalThis.Bun?.version ?? process.versions.node;
 
-function spawn(scenario, ...args) {
+function threadSpawn(scenario, ...args) {
   const worker = new Worker(new URL('./worker.mjs', import.meta.url), {
     workerData: { scenario, args, fallback },
   });
@@ -34,13 +35,18 @@ function spawn(scenario, ...args) {
   return { result, terminate: () => worker.terminate() };
 }
 
-console.log(`${runtime} ${version}${fallback ? ` (Atomics.waitAsync removed: fallback ${fallback})` : ''}`);
+const webWorkers = process.argv.includes('--web-workers');
+const spawn = webWorkers ? (await import('../browser/web-spawn.mjs')).webSpawn(fallback) : threadSpawn;
+console.log(
+  `${runtime} ${version}${webWorkers ? ', Web Workers' : ''}${fallback ? ` (Atomics.waitAsync removed: fallback ${fallback})` : ''}`,
+);
 const t0 = performance.now();
 const run = await runContract({ spawn, only: option('--only') });
 const summary = {
   runtime,
   version,
   fallback: fallback ?? null,
+  workers: webWorkers ? 'web' : 'worker_threads',
   nativeWaitAsync: typeof Atomics.waitAsync === 'function',
   canBlockMain: run.canBlockMain,
   asyncWaitMode: await asyncWaitMode(), // after the run: 'poll' if helpers failed

@@ -5,6 +5,7 @@
  *   - contract.mjs through main.mjs, with the engine's Atomics.waitAsync;
  *   - the same with Atomics.waitAsync removed before weft loads: weft's fallback, helper workers;
  *     and on Node 20 also its last resort, polling (fallback-mode.mjs);
+ *   - on Bun and Deno, the contract with their module Web Workers as well;
  *   - keepalive.mjs, each way: a pending async wait keeps the process alive and settles;
  *   - a thrown target error is reported on stderr, naming the thread.
  * Prints per-runtime results, writes results.json (the README's runtime matrix is filled from it)
@@ -23,8 +24,8 @@ const runtimes = [
   { name: 'Node 20', command: process.execPath, args: [] },
   { name: 'Node 22', command: bin('node22/bin/node'), args: [] },
   { name: 'Node 24', command: bin('node24/bin/node'), args: [] },
-  { name: 'Bun', command: bin('@oven/bun-linux-x64/bin/bun'), args: [] },
-  { name: 'Deno', command: bin('@deno/linux-x64-glibc/deno'), args: ['run', '-A'] },
+  { name: 'Bun', command: bin('@oven/bun-linux-x64/bin/bun'), args: [], web: true },
+  { name: 'Deno', command: bin('@deno/linux-x64-glibc/deno'), args: ['run', '-A'], web: true },
 ];
 
 const RUN_TIMEOUT_MS = 120_000;
@@ -82,12 +83,16 @@ for (const rt of runtimes) {
     continue;
   }
   const entry = { runtime: rt.name };
-  // Every runtime: the engine's waitAsync and the helper fallback; polling (runtime-agnostic code) on one.
-  const modes = rt.name === 'Node 20' ? ['native', 'helper', 'poll'] : ['native', 'helper'];
+  // Every runtime: the engine's waitAsync and the helper fallback; polling (runtime-agnostic code) on
+  // one; Bun and Deno also with their module Web Workers.
+  const modes = ['native', 'helper'];
+  if (rt.name === 'Node 20') modes.push('poll');
+  if (rt.web) modes.push('web');
   for (const mode of modes) {
     const label =
-      mode === 'native' ? 'native Atomics.waitAsync' : `fallback ${mode} (Atomics.waitAsync removed)`;
-    const flags = mode === 'native' ? [] : ['--fallback', mode];
+      { native: 'native Atomics.waitAsync', web: 'native Atomics.waitAsync, module Web Workers' }[mode] ??
+      `fallback ${mode} (Atomics.waitAsync removed)`;
+    const flags = mode === 'native' ? [] : mode === 'web' ? ['--web-workers'] : ['--fallback', mode];
     const out = await run(rt.command, [...rt.args, 'main.mjs', ...flags]);
     const c = contractOf(out);
     if (c === undefined) {
@@ -103,7 +108,12 @@ for (const rt of runtimes) {
     failed += c.failed;
     for (const f of c.failures) console.log(`  FAIL ${rt.name} ${label}: ${f}`);
     count(out.code === 0, `${rt.name} ${label}: exit code`, String(out.code));
-    count(c.asyncWaitMode === mode, `${rt.name} ${label}: async waits ran in mode ${mode}`, c.asyncWaitMode);
+    const expected = mode === 'web' ? 'native' : mode;
+    count(
+      c.asyncWaitMode === expected,
+      `${rt.name} ${label}: async waits ran in mode ${expected}`,
+      c.asyncWaitMode,
+    );
     console.log(
       `  ${label.padEnd(45)} ${c.passed} passed, ${c.failed} failed, ${(out.ms / 1000).toFixed(1)} s`,
     );
@@ -115,6 +125,7 @@ for (const rt of runtimes) {
         `${rt.name}: a Thread target's error is written to stderr, naming the thread`,
       );
     }
+    if (mode === 'web') continue; // keep-alive is checked with worker_threads
     const alive = await run(rt.command, [...rt.args, 'keepalive.mjs', ...flags]);
     // ... and then lets it exit: nothing of weft's (a timer, a helper worker) keeps it alive after.
     entry[`keepAlive-${mode}`] = count(
@@ -139,7 +150,8 @@ for (const rt of runtimes) {
         entry['keepAlive-helper'] === true &&
         (entry.poll === undefined || (entry.poll.asyncWaits === true && entry['keepAlive-poll'] === true)),
     ),
-    fallbacksTested: modes.slice(1).join(', '),
+    fallbacksTested: modes.filter((m) => m === 'helper' || m === 'poll').join(', '),
+    webWorkers: entry.web === undefined ? 'not tested' : yes(clean(entry.web)),
     thread: yes(n.thread === true),
     threadWorker: 'worker_threads',
     passed: modes.reduce((k, m) => k + (entry[m]?.passed ?? 0), 0),
