@@ -5,7 +5,8 @@
  * Which worker: the runtime's worker_threads where it has one (Node, Bun and Deno, reached through
  * process.getBuiltinModule so that this file imports nothing Node-specific), else a module Web Worker
  * (browsers). The worker is created synchronously in start(), so `t.start(); t.join()` works even
- * when join() then blocks the starting thread.
+ * when join() then blocks the starting thread; except in a Chromium Web Worker, where a nested worker
+ * starts only once its parent returns to its event loop (so there: `await t.joinAsync()`).
  *
  * Shared state: `done`, a weft Event, set once the target has returned or thrown, or the worker has
  * exited; join() and joinAsync() wait on it, so any thread that holds it could. The identity is drawn
