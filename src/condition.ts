@@ -165,11 +165,13 @@ export class Condition<L extends Lock | RLock = Lock | RLock> {
     if (typeof predicate !== 'function') throw typeError('Condition.waitFor: predicate must be a function');
     const end = deadlineOf(ms);
     let result = predicate();
-    while (!result) {
+    // As Python's wait_for: a false predicate always waits once (so misuse always throws), however
+    // little time is left; later rounds stop at the deadline.
+    for (let round = 0; !result; round++) {
       let left: number | undefined;
       if (end !== Number.POSITIVE_INFINITY) {
         left = end - now();
-        if (left <= 0) break;
+        if (left <= 0 && round > 0) break;
       }
       this.wait(left);
       result = predicate();
@@ -186,11 +188,13 @@ export class Condition<L extends Lock | RLock = Lock | RLock> {
     this.#plainLock('waitForAsync'); // even when the predicate already holds: misuse is misuse
     const end = deadlineOf(ms);
     let result = predicate();
-    while (!result) {
+    // As Python's wait_for: a false predicate always waits once (so misuse always throws), however
+    // little time is left; later rounds stop at the deadline.
+    for (let round = 0; !result; round++) {
       let left: number | undefined;
       if (end !== Number.POSITIVE_INFINITY) {
         left = end - now();
-        if (left <= 0) break;
+        if (left <= 0 && round > 0) break;
       }
       await this.waitAsync(left, options);
       result = predicate();
