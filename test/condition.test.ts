@@ -162,6 +162,32 @@ describe('Condition', () => {
       assert.equal(inspect(cond), 'Condition { waiters: 0, lock: Lock { unlocked } }');
     });
 
+    test('waitFor with a false predicate waits once however short the timeout: without the lock, RuntimeError', async () => {
+      for (const cond of [new Condition(), new Condition(new Lock())]) {
+        for (const timeout of [0, -5, 1e-9]) {
+          assert.throws(
+            () => cond.waitFor(() => false, timeout),
+            { name: 'RuntimeError' },
+            `timeout ${timeout}`,
+          );
+        }
+        cond.acquire();
+        assert.equal(
+          cond.waitFor(() => 0, 0),
+          0,
+          "with the lock: the predicate's last value at once",
+        );
+        assert.equal(cond.lock.locked(), true);
+        cond.release();
+      }
+      const cond = new Condition(new Lock());
+      assertError(await rejectionOf(cond.waitForAsync(() => false, 0)), 'RuntimeError', 'WEFT_RUNTIME');
+      await cond.acquireAsync();
+      assert.equal(await cond.waitForAsync(() => '', 0), '');
+      assert.equal(cond.lock.locked(), true);
+      cond.release();
+    });
+
     test('notify with nobody waiting, and notify(0), do nothing', () => {
       const cond = new Condition();
       cond.acquire();
