@@ -70,7 +70,7 @@ function panel(s: ScenarioResult, key: string, x: number, y: number): { svg: str
   const metric = s.metrics.find((m) => m.key === key);
   if (metric === undefined) return { svg: '', h: 0 };
   const out: string[] = [];
-  const titleLines = wrap(s.title, 62);
+  const titleLines = wrap(s.title, 56);
   let cy = y + 14;
   for (const t of titleLines) {
     out.push(`<text x="${x}" y="${cy}" class="t">${esc(t)}</text>`);
@@ -112,9 +112,8 @@ function panel(s: ScenarioResult, key: string, x: number, y: number): { svg: str
         `<line x1="${x1.toFixed(1)}" x2="${x2.toFixed(1)}" y1="${by + 8}" y2="${by + 8}" stroke="#000" stroke-width="1"/>`,
       );
       const ratio = c === 'weft' ? '' : ` (${fmtRatio(st.ratio)})`;
-      out.push(
-        `<text x="${x + LABEL_W + w + 5}" y="${by + 11}" class="v">${esc(fmt(st.median) + ratio)}</text>`,
-      );
+      const tx = x + LABEL_W + Math.max(w, scale(st.max)) + 5;
+      out.push(`<text x="${tx.toFixed(1)}" y="${by + 11}" class="v">${esc(fmt(st.median) + ratio)}</text>`);
     }
     cy += ROW_H;
   }

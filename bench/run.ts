@@ -1,6 +1,7 @@
 /*
  * npm run bench              the full run (5 repeats): bench/results.json and bench/chart.svg
- * npm run bench -- --quick   a short run for CI (3 repeats, short samples): build/bench/quick/
+ * npm run bench -- --quick   a short run for CI (3 repeats of short samples; memory and allocation
+ *                            once, memory with 20,000 items): build/bench/quick/
  * Options: --repeats N, --only <text> (scenarios whose id contains it), --out <dir>.
  *
  * Every scenario runs each competitor once per repeat, in the same run, the order rotated by one at
@@ -38,13 +39,21 @@ const quick = argv.includes('--quick');
 const only = option('--only');
 const repeats = Number(option('--repeats') ?? (quick ? 3 : 5));
 const timing = quick
-  ? { durationMs: 25, warmupMs: 10, slowMs: 60, memoryRepeats: 1, memoryCount: 20000 }
-  : { durationMs: 150, warmupMs: 40, slowMs: 250, memoryRepeats: repeats, memoryCount: 100000 };
+  ? { durationMs: 15, warmupMs: 5, slowMs: 40, memoryRepeats: 1, allocRepeats: 1, memoryCount: 20000 }
+  : {
+      durationMs: 150,
+      warmupMs: 40,
+      slowMs: 250,
+      memoryRepeats: repeats,
+      allocRepeats: repeats,
+      memoryCount: 100000,
+    };
 const outDir =
   option('--out') ?? fileURLToPath(new URL(quick ? './quick/' : '../../bench/', import.meta.url));
 
+const t0 = performance.now();
 const log = (s: string): void => {
-  process.stderr.write(`${s}\n`);
+  process.stderr.write(`${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s  ${s}\n`);
 };
 
 const hosts: Record<Exclude<Where, 'fresh'>, Host> = {
@@ -92,7 +101,8 @@ async function runScenario(s: Scenario, index: number, total: number): Promise<S
     runnable.push({ cell, where: at.where });
   }
   const p = paramsOf(s);
-  const n = s.kind === 'memory' ? timing.memoryRepeats : repeats;
+  const n =
+    s.kind === 'memory' ? timing.memoryRepeats : s.kind.startsWith('alloc-') ? timing.allocRepeats : repeats;
   for (let r = 0; r < n; r++) {
     log(`[${index}/${total}] ${s.id}: repeat ${r + 1}/${n}`);
     const k = runnable.length === 0 ? 0 : r % runnable.length;
