@@ -189,6 +189,8 @@ function sleep(s: Sleep, callDeadline: number, spin: number): Outcome {
   for (let i = 0; i < spin; i++) {
     if (Atomics.load(i32, index) !== value) return 'not-equal';
     pause(i);
+    // With a deadline, look at the clock every 1024 loads, so a long spin cannot overrun it.
+    if ((i & 1023) === 1023 && deadline !== Number.POSITIVE_INFINITY && deadline - now() <= 0) break;
   }
   let ms = Number.POSITIVE_INFINITY;
   if (deadline !== Number.POSITIVE_INFINITY) {
