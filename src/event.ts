@@ -10,8 +10,10 @@
  * set():   if SET is clear, CAS STATE to (generation + 1) | SET, with SLEEPERS cleared; if SLEEPERS
  *          was on, wake every waiter. Setting a set event is one load: no write, no notify.
  * clear(): atomically AND away SET; generation and SLEEPERS stay.
- * wait():  read STATE s0; if SET, return true. Otherwise turn SLEEPERS on (CAS) and sleep on
- *          (STATE, value with SLEEPERS). Return true as soon as the generation differs from s0's:
+ * wait():  read STATE s0; if SET, return true. Otherwise spin (a bounded number of loads) while STATE
+ *          is still s0, then turn SLEEPERS on (CAS) and sleep on (STATE, value with SLEEPERS).
+ *          Spinning before SLEEPERS is on means that a set() landing within the spin needs no
+ *          notify, and the wait no allocation. Return true as soon as the generation differs from s0's:
  *          a set() happened while we waited, even if clear() has run since (Python's semantics:
  *          a waiter woken by set() returns true).
  *
@@ -22,7 +24,7 @@
  * A waiter that times out leaves SLEEPERS on: the next set() makes one needless notify, no harm.
  */
 
-import { block, later, type Steps, signalOf, type WaitOptions, wake } from './internal/futex.js';
+import { block, later, type Steps, signalOf, spinWhile, type WaitOptions, wake } from './internal/futex.js';
 import { adopt, inspect, place } from './internal/memory.js';
 import { checkTimeout, deadlineOf } from './internal/timeout.js';
 
@@ -123,9 +125,12 @@ export class Event {
    */
   wait(timeout?: number): boolean {
     const ms = checkTimeout(timeout, 'Event.wait');
-    const s = Atomics.load(this._i32, this._at + STATE);
+    const i32 = this._i32;
+    const i = this._at + STATE;
+    const s = Atomics.load(i32, i);
     if ((s & SET) !== 0) return true;
-    return block(waitSteps(this._i32, this._at + STATE, s), deadlineOf(ms), 'Event.wait');
+    if (ms > 0 && spinWhile(i32, i, s) && setSince(Atomics.load(i32, i), s)) return true;
+    return block(waitSteps(i32, i, s), deadlineOf(ms), 'Event.wait', undefined, ms > 0);
   }
 
   /**
@@ -144,19 +149,29 @@ export class Event {
    * await set; // true
    * ```
    */
-  async waitAsync(timeout?: number, options?: WaitOptions): Promise<boolean> {
-    const ms = checkTimeout(timeout, 'Event.waitAsync');
-    const signal = signalOf(options, 'Event.waitAsync');
-    if (signal?.aborted) throw signal.reason;
-    const s = Atomics.load(this._i32, this._at + STATE);
-    if ((s & SET) !== 0) return true;
-    return later(waitSteps(this._i32, this._at + STATE, s), deadlineOf(ms), signal);
+  waitAsync(timeout?: number, options?: WaitOptions): Promise<boolean> {
+    // Not an async function: later()'s Promise is returned as it is, not wrapped in another one.
+    try {
+      const ms = checkTimeout(timeout, 'Event.waitAsync');
+      const signal = signalOf(options, 'Event.waitAsync');
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      const s = Atomics.load(this._i32, this._at + STATE);
+      if ((s & SET) !== 0) return Promise.resolve(true);
+      return later(waitSteps(this._i32, this._at + STATE, s), deadlineOf(ms), signal);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** @internal Shown by util.inspect and console.log: `Event { set }` or `Event { unset }`. */
   [inspect](): string {
     return `Event { ${this.isSet() ? 'set' : 'unset'} }`;
   }
+}
+
+/** Whether STATE `s` shows a set() since `s0` was read: the flag up, or a new generation. */
+function setSince(s: number, s0: number): boolean {
+  return (s & SET) !== 0 || (s & ~FLAGS) !== (s0 & ~FLAGS);
 }
 
 function* waitSteps(i32: Int32Array, i: number, s0: number): Steps<boolean> {

@@ -8,7 +8,10 @@
  *
  *   block(steps, deadline, twin)   blocks the calling thread: spins a bounded number of loads, then
  *                                  Atomics.wait with the time left until the deadline (a poll,
- *                                  deadline -Infinity, does neither).
+ *                                  deadline -Infinity, does neither). A primitive may run that spin
+ *                                  itself (spinWhile) before it builds its protocol, so that a
+ *                                  partner answering within the spin costs no allocation and no
+ *                                  notify; it then tells block() that it has spun.
  *   later(steps, deadline, signal) never blocks and returns a Promise: Atomics.waitAsync (or the
  *                                  fallback below, where the engine lacks it), no spin.
  *
@@ -33,7 +36,9 @@
  * registered, and rejects with signal.reason. Nothing of the aborted waiter is left in the queue.
  *
  * Keep-alive. Node does not keep a process alive for a pending Atomics.waitAsync; while any async
- * wait of this thread is pending, a ref'd interval timer does (one for all of them).
+ * wait of this thread is pending, a ref'd interval timer does (one for all of them). Where timers
+ * can be un-ref'd (Node, Bun) the timer is made once and only ref'd / un-ref'd around waits, which
+ * costs far less than making and clearing a timer at every wait.
  *
  * Engines without Atomics.waitAsync (Firefox before 145, Safari before 16.4). later() then sleeps
  * through a helper worker that blocks in Atomics.wait on the word and posts back when it returns
@@ -160,27 +165,39 @@ const pause: (n?: number) => void =
  * @param deadline - absolute, on the monotonic clock; -Infinity polls (never blocks), Infinity waits forever.
  * @param where - the blocking method, e.g. 'Lock.acquire', for the error where this thread may not block.
  * @param advice - what to use instead there; by default the method's Async twin.
+ * @param spun - the caller has already spun (spinWhile): do not spin again before the first sleep.
  */
-export function block<T>(
-  steps: Steps<T>,
-  deadline: number,
-  where: string,
-  advice = `use ${where}Async() instead`,
-): T {
+export function block<T>(steps: Steps<T>, deadline: number, where: string, advice?: string, spun = false): T {
   if (deadline !== Number.NEGATIVE_INFINITY && !canBlock()) {
     steps.return(undefined as T);
     throw new CannotBlockError(
-      `${where} cannot block this thread (Atomics.wait is not allowed here, as on a browser's main thread): ${advice}`,
+      `${where} cannot block this thread (Atomics.wait is not allowed here, as on a browser's main thread): ${advice ?? `use ${where}Async() instead`}`,
     );
   }
   // A poll (timeout 0 or less) looks once: it neither spins nor sleeps.
-  let spin = deadline === Number.NEGATIVE_INFINITY ? 0 : spinLimit;
+  let spin = deadline === Number.NEGATIVE_INFINITY || spun ? 0 : spinLimit;
   let r = steps.next('ok');
   while (!r.done) {
     r = steps.next(sleep(r.value, deadline, spin));
     spin = 0; // spin before the first sleep of a call only: later sleeps follow a wake-up
   }
   return r.value;
+}
+
+/**
+ * The bounded spin of a blocking wait, for a primitive to run before it builds its protocol: reads
+ * i32[index] up to the configured number of times while it still equals `value`. Returns true as
+ * soon as it differs (the caller looks again, and usually need not register, allocate or sleep);
+ * false if it did not change, or at once where this thread may not block. After false, the caller
+ * passes `spun` to block() so that the spin is not run twice.
+ */
+export function spinWhile(i32: Int32Array, index: number, value: number): boolean {
+  if (spinLimit === 0 || !canBlock()) return false;
+  for (let i = 0; i < spinLimit; i++) {
+    if (Atomics.load(i32, index) !== value) return true;
+    pause(i);
+  }
+  return false;
 }
 
 function sleep(s: Sleep, callDeadline: number, spin: number): Outcome {
@@ -442,11 +459,18 @@ let pending = 0;
 let keepAliveTimer: ReturnType<typeof setInterval> | undefined;
 
 function hold(): void {
-  if (pending++ === 0) keepAliveTimer = setInterval(() => {}, 1 << 30);
+  if (pending++ !== 0) return;
+  const timer = keepAliveTimer as { ref?: () => unknown } | undefined;
+  if (timer?.ref !== undefined) timer.ref();
+  else keepAliveTimer = setInterval(() => {}, 1 << 30);
 }
 
 function unhold(): void {
-  if (--pending === 0 && keepAliveTimer !== undefined) {
+  if (--pending !== 0 || keepAliveTimer === undefined) return;
+  const timer = keepAliveTimer as { unref?: () => unknown };
+  // Kept for the next wait, no longer holding the process.
+  if (timer.unref !== undefined) timer.unref();
+  else {
     clearInterval(keepAliveTimer);
     keepAliveTimer = undefined;
   }
