@@ -18,6 +18,7 @@
  *        its index) or PHASE is BROKEN/RESETTING in its own GEN (leave: COUNT -= 1, and the last to
  *        leave a RESETTING pass moves to FILLING with GEN+1; throw BrokenBarrierError).
  * timeout/abort: CAS FILLING|ACTION -> BROKEN in the waiter's GEN, wake all, then leave as above.
+ *        A newcomer still waiting to enter breaks nothing: the pass under way is not its own.
  * reset: FILLING/BROKEN with nobody inside -> FILLING GEN+1; with threads inside -> RESETTING (they
  *        leave with BrokenBarrierError; the last one out reopens the barrier); ACTION -> RESETTING.
  * abort: -> BROKEN, until reset.
@@ -220,17 +221,10 @@ function* passSteps(i32: Int32Array, at: number, action: (() => void) | undefine
       s = seen;
       continue;
     }
-    // ACTION or RESETTING: the previous pass is not done yet.
+    // ACTION or RESETTING: the previous pass is not done yet. It is no pass of ours (all its parties
+    // are in): a timeout or an abort here leaves it alone (an abort is thrown from the yield).
     sleep.value = s;
-    let outcome: 'ok' | 'not-equal' | 'timed-out';
-    try {
-      outcome = yield sleep;
-    } catch (error) {
-      breakPass(i32, i, gen(s));
-      throw error;
-    }
-    if (outcome === 'timed-out') {
-      breakPass(i32, i, gen(s));
+    if ((yield sleep) === 'timed-out') {
       throw new BrokenBarrierError('Barrier.wait timed out waiting for the previous pass to finish');
     }
     s = Atomics.load(i32, i);
