@@ -148,7 +148,11 @@ export class Barrier {
   async waitAsync(timeout?: number, options?: WaitOptions): Promise<number> {
     const ms = checkTimeout(timeout ?? this._timeout, 'Barrier.waitAsync');
     const signal = signalOf(options, 'Barrier.waitAsync');
-    if (signal?.aborted) throw signal.reason;
+    if (signal?.aborted) {
+      // As a wait that timed out at once would: break the pass under way, then reject.
+      breakPass(this._i32, this._at + STATE, gen(Atomics.load(this._i32, this._at + STATE)));
+      throw signal.reason;
+    }
     return later(passSteps(this._i32, this._at, this.#action), deadlineOf(ms), signal);
   }
 

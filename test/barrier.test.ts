@@ -373,11 +373,14 @@ describe('Barrier', () => {
       },
     );
 
-    test('an already aborted signal rejects with its reason without entering the barrier', async () => {
+    test('an already aborted signal rejects with its reason and breaks the barrier, as wait(0) would', async () => {
       const b = new Barrier(2);
       const reason = new Error('before');
       assert.equal(await rejectionOf(b.waitAsync(undefined, { signal: AbortSignal.abort(reason) })), reason);
       assert.equal(b.nWaiting, 0);
+      assert.equal(b.broken, true);
+      b.reset();
+      assert.equal(b.broken, false);
     });
 
     test("Barrier.from(value, action): the last arriver runs its own thread's action", T, async () => {

@@ -8,12 +8,15 @@
  */
 
 import { after } from 'node:test';
-import { Worker } from 'node:worker_threads';
+import { isMainThread, Worker } from 'node:worker_threads';
 
 const live = new Set<Worker>();
-after(async () => {
-  await Promise.all([...live].map((w) => w.terminate()));
-});
+// Only in the test process: fixtures import this module inside workers, where a hook would start a
+// second test harness.
+if (isMainThread)
+  after(async () => {
+    await Promise.all([...live].map((w) => w.terminate()));
+  });
 
 /** A worker running one scenario; `result` settles with the scenario's return value or error. */
 export interface Running<T = unknown> {
