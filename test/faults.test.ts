@@ -403,3 +403,37 @@ describe('faults: abandonment of what a weft Thread held', () => {
     },
   );
 });
+
+describe('faults: the registry of lives (internal/life.ts, unit)', () => {
+  test('a reused slot forgets the old identity, and a late GONE for it does not touch the new one', async () => {
+    const life = await import('../src/internal/life.js');
+    const { drawIdent } = await import('../src/internal/ident.js');
+    const ident = (id: number) => ({ hi: Math.floor(id / 0x100000000) | 0, lo: (id % 0x100000000) | 0 });
+    const a = drawIdent();
+    const { life: r, slot } = life.register(a);
+    assert.ok(slot >= 0);
+    assert.equal(life.lifeOf(ident(a).hi, ident(a).lo), life.Life.Alive);
+    life.gone(r, slot, a);
+    assert.equal(life.lifeOf(ident(a).hi, ident(a).lo), life.Life.Dead);
+    // Start (on paper) and end CAPACITY threads: every dead slot, a's included, is reused.
+    let reusedBy = 0;
+    for (let k = 0; k < life.CAPACITY && reusedBy === 0; k++) {
+      const b = drawIdent();
+      const got = life.register(b);
+      if (got.slot === slot) reusedBy = b;
+      else life.gone(r, got.slot, b);
+    }
+    assert.notEqual(reusedBy, 0, "a's slot was reused");
+    assert.equal(
+      life.lifeOf(ident(a).hi, ident(a).lo),
+      life.Life.Unknown,
+      'forgotten, never taken for alive',
+    );
+    life.gone(r, slot, a); // a late GONE for a: the slot holds another thread now
+    assert.equal(life.lifeOf(ident(reusedBy).hi, ident(reusedBy).lo), life.Life.Alive);
+    life.gone(r, slot, reusedBy);
+    assert.equal(life.lifeOf(ident(reusedBy).hi, ident(reusedBy).lo), life.Life.Dead);
+    // Identities never registered (the main thread, plain workers) are Unknown, never Dead.
+    assert.equal(life.lifeOf(ident(getIdent()).hi, ident(getIdent()).lo), life.Life.Unknown);
+  });
+});

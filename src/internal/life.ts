@@ -13,9 +13,11 @@
  * registry cannot detect anything and waits as before.
  *
  * Layout (Int32): [MAGIC, NEXT, CAPACITY, 0], then CAPACITY slots of SLOT words:
- *   HI, LO    the thread's identity (internal/ident.ts)
- *   LIFE      FREE 0 | CLAIMED 1 (being written) | ALIVE 2 | ENDED 3 | GONE 4
- *   PARENT    slot of the weft Thread that started it; -1 if it was started by another thread
+ *   HI, LO     the thread's identity (internal/ident.ts)
+ *   LIFE       (SEQ << 3) | state, state FREE 0 | CLAIMED 1 (being written) | ALIVE 2 | ENDED 3 |
+ *              GONE 4; SEQ counts the claims of the slot, so a CAS on LIFE fails once it is reused
+ *   PARENT     slot of the weft Thread that started it; -1 if it was started by another thread
+ *   PARENT_LO  the low half of that thread's identity, to see that the slot still holds it
  *   then HOLDINGS entries (SEM_HI, SEM_LO, COUNT): permits of the semaphore with that id that the
  *   thread holds through hold() / holdAsync() (see semaphore.ts)
  *
@@ -29,12 +31,14 @@
  * stops the workers it started before its 'exit' event fires). An ancestor that is only ENDED
  * proves nothing about its children, so it is not used.
  *
- * Slots are claimed at Thread.start() by bumping NEXT (mod CAPACITY) and CASing LIFE from FREE or
- * GONE (or from any state once an ancestor is GONE: nobody will write that slot again) to CLAIMED,
- * skipping slots that still list held permits. A reused slot forgets the old identity: a lock that
- * a thread abandoned is still detected as long as fewer than CAPACITY threads have been started
- * since. Dead is never reported for a live thread: a slot is reused only once its thread is dead,
- * and a lookup compares both halves of the identity before it trusts LIFE, which is read after them.
+ * Slots are claimed at Thread.start() by bumping NEXT (mod CAPACITY) and CASing LIFE from a dead
+ * state (FREE, ENDED, GONE, or any once an ancestor is GONE) to CLAIMED with SEQ + 1, skipping slots
+ * that still list held permits. A reused slot forgets the old identity: a lock that a thread
+ * abandoned is still detected as long as fewer than CAPACITY threads have been started since.
+ * Dead is never reported for a live thread: a slot is reused only once its thread is dead; the
+ * starting thread marks GONE with a CAS from the LIFE it read before checking the identity (SEQ
+ * makes it fail on a reused slot); a lookup reads LIFE, then the identity, then LIFE again; and an
+ * ancestor counts only while its slot still holds the identity recorded at start.
  */
 
 import { me } from './ident.js';
@@ -48,17 +52,20 @@ const HI = 0;
 const LO = 1;
 const LIFE = 2;
 const PARENT = 3;
+const PARENT_LO = 4;
 /** @internal First word of the semaphore holdings of a slot, relative to the slot. */
-export const HOLDINGS = 4;
+export const HOLDINGS = 5;
 /** @internal Number of (SEM_HI, SEM_LO, COUNT) entries per slot. */
 export const HOLDING_ENTRIES = 4;
 const SLOT = HOLDINGS + 3 * HOLDING_ENTRIES;
 
-const FREE = 0;
+// state FREE is 0: a slot never claimed
 const CLAIMED = 1;
 const ALIVE = 2;
 const ENDED = 3;
 const GONE = 4;
+const STATE = 7; // the state bits of LIFE; the rest is SEQ
+const ONE_SEQ = 8;
 
 /** Slots in a registry: threads alive at once, and how far back an end is remembered. */
 export const CAPACITY = 4096;
@@ -160,14 +167,18 @@ export function register(ident: number): { life: Int32Array; slot: number } {
     const slot = (Atomics.add(r, NEXT, 1) >>> 0) % CAPACITY;
     const base = HEADER + slot * SLOT;
     const life = Atomics.load(r, base + LIFE);
-    if (life !== FREE && life !== GONE && !ancestorGone(r, slot)) continue;
-    if (life === CLAIMED || holdsPermits(r, base)) continue;
-    if (Atomics.compareExchange(r, base + LIFE, life, CLAIMED) !== life) continue;
+    const state = life & STATE;
+    if (state === CLAIMED) continue;
+    if (state === ALIVE && !ancestorGone(r, slot)) continue;
+    if (holdsPermits(r, base)) continue;
+    const claimed = ((life & ~STATE) + ONE_SEQ) | CLAIMED | 0;
+    if (Atomics.compareExchange(r, base + LIFE, life, claimed) !== life) continue;
     Atomics.store(r, base + HI, hi);
     Atomics.store(r, base + LO, lo);
     Atomics.store(r, base + PARENT, ownSlot);
+    Atomics.store(r, base + PARENT_LO, ownSlot < 0 ? 0 : me().lo);
     for (let k = base + HOLDINGS; k < base + SLOT; k++) Atomics.store(r, k, 0);
-    Atomics.store(r, base + LIFE, ALIVE);
+    Atomics.store(r, base + LIFE, (claimed & ~STATE) | ALIVE | 0);
     return { life: r, slot };
   }
   return { life: r, slot: -1 };
@@ -199,7 +210,9 @@ export function begin(life: unknown, slot: unknown): boolean {
 export function end(): void {
   const r = cached;
   if (r === undefined || ownSlot < 0) return;
-  Atomics.compareExchange(r, HEADER + ownSlot * SLOT + LIFE, ALIVE, ENDED);
+  const at = HEADER + ownSlot * SLOT + LIFE;
+  const life = Atomics.load(r, at);
+  if ((life & STATE) === ALIVE) Atomics.compareExchange(r, at, life, (life & ~STATE) | ENDED | 0);
 }
 
 /**
@@ -211,27 +224,38 @@ export function gone(life: Int32Array, slot: number, ident: number): void {
   const base = HEADER + slot * SLOT;
   const hi = Math.floor(ident / 0x100000000) | 0;
   const lo = (ident % 0x100000000) | 0;
-  // The slot cannot have been reused: its thread was not dead until now, and this (starting)
-  // thread, still running, has no GONE ancestor. Compare anyway, and never write a reused slot.
+  // Read LIFE, then check that the slot still holds this thread: the CAS from that LIFE then fails
+  // if the slot was reused meanwhile (once ENDED, it may be), since a claim changes SEQ.
+  const was = Atomics.load(life, base + LIFE);
+  const state = was & STATE;
+  if (state !== ALIVE && state !== ENDED) return;
   if (Atomics.load(life, base + HI) !== hi || Atomics.load(life, base + LO) !== lo) return;
-  const state = Atomics.load(life, base + LIFE);
-  if (state === ALIVE || state === ENDED) Atomics.compareExchange(life, base + LIFE, state, GONE);
+  Atomics.compareExchange(life, base + LIFE, was, (was & ~STATE) | GONE | 0);
 }
 
+/**
+ * Whether a thread that started the one in `slot`, or one that started it, and so on, is GONE
+ * (and so every thread it started has stopped). An ancestor whose slot no longer holds the identity
+ * recorded for it has been reused: the chain is not followed past it.
+ */
 function ancestorGone(r: Int32Array, slot: number): boolean {
-  let s = Atomics.load(r, HEADER + slot * SLOT + PARENT);
-  for (let depth = 0; s >= 0 && s < CAPACITY && depth < 64; depth++) {
-    const base = HEADER + s * SLOT;
-    if (Atomics.load(r, base + LIFE) === GONE) return true;
-    s = Atomics.load(r, base + PARENT);
+  let base = HEADER + slot * SLOT;
+  for (let depth = 0; depth < 64; depth++) {
+    const parent = Atomics.load(r, base + PARENT);
+    if (parent < 0 || parent >= CAPACITY) return false;
+    const lo = Atomics.load(r, base + PARENT_LO);
+    base = HEADER + parent * SLOT;
+    const life = Atomics.load(r, base + LIFE);
+    if (Atomics.load(r, base + LO) !== lo) return false;
+    if ((life & STATE) === GONE && Atomics.load(r, base + LIFE) === life) return true;
   }
   return false;
 }
 
-/** Whether the registered thread in `slot` is dead (read LIFE after checking the identity). */
-function deadAt(r: Int32Array, slot: number): boolean {
-  const life = Atomics.load(r, HEADER + slot * SLOT + LIFE);
-  return life === ENDED || life === GONE || (life === ALIVE && ancestorGone(r, slot));
+/** Whether the registered thread whose LIFE word is `life`, in `slot`, is dead. */
+function dead(r: Int32Array, slot: number, life: number): boolean {
+  const state = life & STATE;
+  return state === ENDED || state === GONE || (state === ALIVE && ancestorGone(r, slot));
 }
 
 /** The slot registered under (hi, lo), or -1. */
@@ -254,12 +278,13 @@ export function lifeOf(hi: number, lo: number): Life {
   if (r === undefined || lo === 0) return Life.Unknown;
   const slot = find(r, hi, lo);
   if (slot < 0) return Life.Unknown;
-  const dead = deadAt(r, slot);
-  // The slot may have been reused between find() and deadAt(): trust LIFE only if it still names
-  // (hi, lo). A reused slot held a dead thread, so the answer is Dead in either case when dead.
   const base = HEADER + slot * SLOT;
+  const life = Atomics.load(r, base + LIFE);
+  // A slot is reused only once its thread is dead: if it no longer names (hi, lo), or was claimed
+  // again since find() saw it, the thread of (hi, lo) is dead.
   if (Atomics.load(r, base + LO) !== lo || Atomics.load(r, base + HI) !== hi) return Life.Dead;
-  return dead ? Life.Dead : Life.Alive;
+  if ((life & STATE) === CLAIMED) return Life.Alive; // being registered under this identity now
+  return dead(r, slot, life) ? Life.Dead : Life.Alive;
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -322,7 +347,7 @@ export function reclaimPermits(semHi: number, semLo: number): { permits: number;
       const at = base + HOLDINGS + 3 * e;
       const count = Atomics.load(r, at + 2);
       if (count <= 0 || Atomics.load(r, at) !== semHi || Atomics.load(r, at + 1) !== semLo) continue;
-      if (!deadAt(r, slot)) break;
+      if (!dead(r, slot, Atomics.load(r, base + LIFE))) break;
       if (Atomics.compareExchange(r, at + 2, count, 0) === count) {
         permits += count;
         holder = Atomics.load(r, base + HI) * 0x100000000 + (Atomics.load(r, base + LO) >>> 0);
