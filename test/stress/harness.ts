@@ -84,14 +84,36 @@ export function partyNames(workers = WORKERS, threads = THREADS, main = true): s
 
 /**
  * Starts party `id` of `board` (a weft Thread or a plain worker, as its name says) running
- * fixtures/stress/<module>.js: its export `party` (plain worker) or default export (Thread), called
- * with (board, id, SEED, ...args). The Promise settles when the party has finished.
+ * fixtures/stress/<module>.js, called with (board, id, SEED, ...args): in a plain worker its export
+ * `party`, in a Thread its default export. The Promise settles when the party has finished.
  */
 export function startParty(module: string, board: Board, id: number, ...args: unknown[]): Promise<unknown> {
+  return start(module, undefined, board, id, args);
+}
+
+/** startParty for a fixture with several entries: export `entry`, or (Thread) default(entry, ...). */
+export function startEntry(
+  module: string,
+  entry: string,
+  board: Board,
+  id: number,
+  ...args: unknown[]
+): Promise<unknown> {
+  return start(module, entry, board, id, args);
+}
+
+function start(
+  module: string,
+  entry: string | undefined,
+  board: Board,
+  id: number,
+  args: unknown[],
+): Promise<unknown> {
   const name = board.names[id] ?? '';
   if (name.startsWith('thread')) {
+    const first = entry === undefined ? [] : [entry];
     const t = new Thread(new URL(`../fixtures/stress/${module}.js`, import.meta.url), {
-      args: [board.i32, id, SEED, ...args],
+      args: [...first, board.i32, id, SEED, ...args],
       name: `stress ${module} ${name}`,
     });
     t.start();
@@ -99,7 +121,7 @@ export function startParty(module: string, board: Board, id: number, ...args: un
       if (board.get(id, FAILED) === 1) throw new Error(`${name} threw (its error is on stderr)`);
     });
   }
-  return runInWorker(`stress/${module}`, 'party', board.i32, id, SEED, ...args).result;
+  return runInWorker(`stress/${module}`, entry ?? 'party', board.i32, id, SEED, ...args).result;
 }
 
 /**
