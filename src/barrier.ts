@@ -149,8 +149,18 @@ export class Barrier {
     const ms = checkTimeout(timeout ?? this._timeout, 'Barrier.waitAsync');
     const signal = signalOf(options, 'Barrier.waitAsync');
     if (signal?.aborted) {
-      // As a wait that timed out at once would: break the pass under way, then reject.
-      breakPass(this._i32, this._at + STATE, gen(Atomics.load(this._i32, this._at + STATE)));
+      // As a wait that timed out at once would: break the pass it would join, if one is filling (a
+      // pass running its action has all its parties in: not ours to break), then reject.
+      const i32 = this._i32;
+      const i = this._at + STATE;
+      for (let s = Atomics.load(i32, i); (s & PHASE_MASK) === FILLING; ) {
+        const seen = Atomics.compareExchange(i32, i, s, (s & ~PHASE_MASK) | BROKEN);
+        if (seen === s) {
+          wake(i32, i);
+          break;
+        }
+        s = seen;
+      }
       throw signal.reason;
     }
     return later(passSteps(this._i32, this._at, this.#action), deadlineOf(ms), signal);

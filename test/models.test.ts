@@ -5,9 +5,10 @@ import { runInWorker, watchdog } from './helpers.js';
 
 describe('found by the models (test/spin)', () => {
   // barrier.pml, FAULTS: a thread that arrives while the previous pass runs its action sleeps until
-  // that pass opens the next; its timeout or abort broke that pass, which all its parties had reached.
-  for (const how of ['timeout', 'abort'] as const) {
-    test(`Barrier: a newcomer's ${how} during the previous pass's action does not break that pass`, async () => {
+  // that pass opens the next; its timeout or abort broke that pass, which all its parties had reached
+  // (fixed in fb7b43a). So did a waitAsync whose signal had already fired (fixed in the next commit).
+  for (const how of ['timeout', 'abort', 'signal already aborted'] as const) {
+    test(`Barrier: a newcomer (${how}) during the previous pass's action does not break that pass`, async () => {
       const b = new Barrier(2);
       const entered = new Event();
       const go = new Event();
@@ -17,6 +18,7 @@ describe('found by the models (test/spin)', () => {
 
       const controller = new AbortController();
       const reason = new Error('newcomer aborted');
+      if (how === 'signal already aborted') controller.abort(reason);
       const newcomer =
         how === 'timeout' ? b.waitAsync(30) : b.waitAsync(undefined, { signal: controller.signal });
       if (how === 'abort') setTimeout(() => controller.abort(reason), 30);
