@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { Lock } from 'weft';
 import { OK, VIOLATIONS } from '../fixtures/stress/common.js';
 import { COUNTER, INSIDE, party } from '../fixtures/stress/lock.js';
-import { Board, guard, partyNames, report, SEED, sized, startParty, TEST } from './harness.js';
+import { Board, dump, guard, partyNames, report, SEED, sized, startParty, TEST } from './harness.js';
 
 test('stress: Lock', TEST, async () => {
   const iterations = sized(100_000, 15_000);
@@ -24,7 +24,7 @@ test('stress: Lock', TEST, async () => {
       ? party(board.i32, id, SEED, lock, data, iterations, true)
       : startParty('lock', board, id, lock, data, iterations),
   );
-  await guard('Lock', board, Promise.all(parties));
+  await guard('Lock', board, Promise.all(parties), { state: () => dump(lock, 4) });
   const ms = performance.now() - t0;
   const acquisitions = board.sum(OK);
   report('Lock', board, ms, { acquisitions, counter: data[COUNTER] });

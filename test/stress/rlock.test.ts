@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { RLock } from 'weft';
 import { OK, VIOLATIONS, X1 } from '../fixtures/stress/common.js';
 import { COUNTER, INSIDE, party } from '../fixtures/stress/rlock.js';
-import { Board, guard, partyNames, report, SEED, sized, startParty, TEST } from './harness.js';
+import { Board, dump, guard, partyNames, report, SEED, sized, startParty, TEST } from './harness.js';
 
 test('stress: RLock', TEST, async () => {
   const iterations = sized(60_000, 15_000);
@@ -25,7 +25,7 @@ test('stress: RLock', TEST, async () => {
       ? party(board.i32, id, SEED, rlock, data, iterations, true)
       : startParty('rlock', board, id, rlock, data, iterations),
   );
-  await guard('RLock', board, Promise.all(parties));
+  await guard('RLock', board, Promise.all(parties), { state: () => dump(rlock, 5) });
   const ms = performance.now() - t0;
   const acquisitions = board.sum(OK);
   report('RLock', board, ms, { acquisitions, reentries: board.sum(X1), counter: data[COUNTER] });
