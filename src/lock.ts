@@ -19,10 +19,12 @@
  *
  * Abandonment (internal/life.ts, docs/reliability.md). Inside a weft Thread only (`recording`, one
  * well-predicted branch after the CAS), the taker writes its identity into HOLDER, HI then LO.
- * Every release clears HOLDER_LO before it swaps STATE to 0: a plain (non-atomic) store, so the
- * uncontended release stays one atomic operation; the swap after it publishes it, so a later taker's
- * record is never overwritten by an earlier clear. HOLDER_LO non-zero therefore means: the current
- * holder's record (or a torn pair that names nobody). A waiter about to sleep reads HOLDER:
+ * Every release clears HOLDER_LO before it swaps STATE to 0. Both are plain (non-atomic) stores, so
+ * the uncontended paths keep their one atomic operation each; waiters read HOLDER atomically and
+ * see, for each word, an old or a new value. The release's swap comes after its clear, and the next
+ * taker's record after the swap it observed, so an earlier clear never erases a later record.
+ * HOLDER_LO non-zero therefore means: the current holder's record (or a torn pair that names
+ * nobody, which counts as no record). A waiter about to sleep reads HOLDER:
  *   - recorded, holder alive: it sleeps in slices of SLICE ms, looking again between slices;
  *   - recorded, holder dead (ended, or terminated): CAS HOLDER_LO from that identity to 0 (one
  *     waiter wins), keep STATE locked and return the dead identity: the caller holds the lock and
@@ -65,9 +67,14 @@ export function _recordHolders(hi: number, lo: number): void {
   recording = lo !== 0;
 }
 
+/**
+ * Writes this thread's identity as the holder, with plain stores: a waiter reads them atomically,
+ * sees either the old or the new value of each word, and a pair that names nobody (torn) counts
+ * as Unknown; the swap of the next release orders them before its clear (see the header comment).
+ */
 function record(i32: Int32Array, i: number): void {
-  Atomics.store(i32, i + HI, myHi);
-  Atomics.store(i32, i + LO, myLo);
+  i32[i + HI] = myHi;
+  i32[i + LO] = myLo;
 }
 
 /** @internal Turns a lockSteps result into acquire's: true, false, or AbandonedError (held). */
