@@ -21,7 +21,7 @@ import { VIOLATIONS } from '../fixtures/stress/common.js';
 import { Board, dump, guard, partyNames, report, SEED, sized, startParty, TEST } from './harness.js';
 
 test('stress: Barrier', TEST, async () => {
-  const nRounds = sized(50_000, 6_000);
+  const nRounds = sized(100_000, 15_000);
   const board = new Board(partyNames());
   const parties = board.size;
   const passes = new Barrier(parties);

@@ -28,7 +28,7 @@ for (const kind of ['Lock', 'RLock'] as const) {
     TEST,
     async () => {
       const producers = WORKERS / 2;
-      const shape: Shape = { producers, items: sized(100_000, 6_000), capacity: 4 };
+      const shape: Shape = { producers, items: sized(250_000, 18_000), capacity: 4 };
       const lock = kind === 'Lock' ? new Lock() : new RLock();
       const notEmpty = new Condition(lock);
       const notFull = new Condition(lock);

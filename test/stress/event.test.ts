@@ -15,7 +15,7 @@ import { CLEAR_ROUND, CTL_WORDS, CTL2_WORDS, mainClear, mainParty, ROUND } from 
 import { Board, dump, guard, partyNames, report, SEED, sized, startEntry, TEST } from './harness.js';
 
 test('stress: Event, rounds of set() with timed, untimed and aborted waits', TEST, async () => {
-  const rounds = sized(30_000, 4_000);
+  const rounds = sized(60_000, 10_000);
   const e = new Event();
   const ctl = new Int32Array(new SharedArrayBuffer(CTL_WORDS * 4));
   const board = new Board(partyNames());
@@ -37,7 +37,7 @@ test('stress: Event, rounds of set() with timed, untimed and aborted waits', TES
 });
 
 test('stress: Event, set() then clear() at once wakes every waiter asleep', TEST, async () => {
-  const rounds = sized(20_000, 2_000);
+  const rounds = sized(40_000, 6_000);
   const ea = new Event();
   const eb = new Event();
   const ctl2 = new Int32Array(new SharedArrayBuffer(CTL2_WORDS * 4));

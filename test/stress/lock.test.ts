@@ -13,7 +13,7 @@ import { COUNTER, INSIDE, party } from '../fixtures/stress/lock.js';
 import { Board, dump, guard, partyNames, report, SEED, sized, startParty, TEST } from './harness.js';
 
 test('stress: Lock', TEST, async () => {
-  const iterations = sized(100_000, 15_000);
+  const iterations = sized(300_000, 45_000);
   const lock = new Lock();
   const data = new Int32Array(new SharedArrayBuffer(8));
   const board = new Board(partyNames());

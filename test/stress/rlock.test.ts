@@ -14,7 +14,7 @@ import { COUNTER, INSIDE, party } from '../fixtures/stress/rlock.js';
 import { Board, dump, guard, partyNames, report, SEED, sized, startParty, TEST } from './harness.js';
 
 test('stress: RLock', TEST, async () => {
-  const iterations = sized(60_000, 15_000);
+  const iterations = sized(150_000, 45_000);
   const rlock = new RLock();
   const data = new Int32Array(new SharedArrayBuffer(8));
   const board = new Board(partyNames());

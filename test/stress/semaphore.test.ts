@@ -18,7 +18,7 @@ const K = 3;
 
 for (const Kind of [Semaphore, BoundedSemaphore]) {
   test(`stress: ${Kind.name}(${K})`, TEST, async () => {
-    const iterations = sized(100_000, 10_000);
+    const iterations = sized(200_000, 30_000);
     const sem = new Kind(K);
     const data = new Int32Array(new SharedArrayBuffer(8));
     const board = new Board(partyNames());
