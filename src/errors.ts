@@ -62,7 +62,7 @@ export class BrokenBarrierError extends Error {
 export class AbandonedError extends Error {
   override readonly name = 'AbandonedError' as const;
   readonly code: WeftErrorCode = 'WEFT_ABANDONED';
-  /** The kind of primitive: 'Lock', 'RLock', 'Semaphore', 'BoundedSemaphore' or 'Condition'. */
+  /** The kind of primitive: 'Lock', 'RLock', 'Semaphore' or 'BoundedSemaphore' (a Condition names its lock). */
   readonly primitive: string;
   /** The identity of the thread that ended while holding it. */
   readonly holder: number;
