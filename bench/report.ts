@@ -91,8 +91,14 @@ export function scenarioTable(s: ScenarioResult): string {
   const head = ['competitor'];
   for (const m of s.metrics) head.push(m.label, 'min–max', 'vs weft');
   const rows = [head];
+  const notes: string[] = [];
   for (const cell of s.cells) {
-    const row = [cell.label];
+    const failed = cell.status === 'ok' && cell.errors.length > 0;
+    const row = [failed ? `${cell.label} †` : cell.label];
+    if (failed) {
+      const n = cell.errors.length;
+      notes.push(`† ${cell.label}: ${n} of ${n + cell.samples.length} samples failed: ${cell.errors[0]}`);
+    }
     if (cell.status !== 'ok') {
       row.push(`${cell.status}: ${cell.reason ?? ''}`);
       while (row.length < head.length) row.push('');
@@ -104,7 +110,8 @@ export function scenarioTable(s: ScenarioResult): string {
     }
     rows.push(row);
   }
-  return `### ${s.title}\n\n${table(rows)}\n`;
+  const tail = notes.length > 0 ? `\n${notes.join('\n')}\n` : '';
+  return `### ${s.title}\n\n${table(rows)}\n${tail}`;
 }
 
 /** One row per scenario (its first metric), one column per competitor: "median (ratio)". */
