@@ -102,6 +102,18 @@ export function startEntry(
   return start(module, entry, board, id, args);
 }
 
+/** The weft Threads started for the test, to stop them if it fails. */
+const threads = new Set<Thread>();
+
+/**
+ * After a failure: stops every party, and exits the process soon after, since a party stuck in a
+ * wait (an async wait on this thread included) would otherwise keep it alive and stall the run.
+ */
+function stopEverything(): void {
+  for (const t of threads) void (t._worker() as { terminate(): Promise<number> }).terminate();
+  setTimeout(() => process.exit(1), 5000).unref();
+}
+
 function start(
   module: string,
   entry: string | undefined,
@@ -117,6 +129,7 @@ function start(
       name: `stress ${module} ${name}`,
     });
     t.start();
+    threads.add(t);
     return t.joinAsync().then(() => {
       if (board.get(id, FAILED) === 1) throw new Error(`${name} threw (its error is on stderr)`);
     });
@@ -171,6 +184,9 @@ export async function guard<T>(
   });
   try {
     return await Promise.race([work, hang]);
+  } catch (error) {
+    stopEverything();
+    throw error;
   } finally {
     clearInterval(timer);
   }
