@@ -136,7 +136,7 @@ export class Barrier {
    * @throws BrokenBarrierError if the barrier is or becomes broken, or is reset, while waiting.
    */
   wait(timeout?: number): number {
-    const ms = checkTimeout(timeout ?? this._timeout, 'Barrier.wait');
+    const ms = checkTimeout(timeout === undefined ? this._timeout : timeout, 'Barrier.wait');
     return block(passSteps(this._i32, this._at, this.#action), deadlineOf(ms), 'Barrier.wait');
   }
 
@@ -146,7 +146,7 @@ export class Barrier {
    * @throws (rejects) BrokenBarrierError as `wait` does.
    */
   async waitAsync(timeout?: number, options?: WaitOptions): Promise<number> {
-    const ms = checkTimeout(timeout ?? this._timeout, 'Barrier.waitAsync');
+    const ms = checkTimeout(timeout === undefined ? this._timeout : timeout, 'Barrier.waitAsync');
     const signal = signalOf(options, 'Barrier.waitAsync');
     if (signal?.aborted) {
       // As a wait that timed out at once would: break the pass it would join, if one is filling (a
