@@ -7,8 +7,8 @@
  *   UNRELEASED  waiters registered and not yet chosen by a notify
  *   RELEASED    notifications given and not yet taken by a waiter
  *   GEN         notify generation: +1 at every notify that releases someone
- * Invariant: UNRELEASED + RELEASED = the number of waiters inside wait(). UNRELEASED and GEN change
- * only under the lock; RELEASED is decremented by waiters without it (a CAS).
+ * Invariant: UNRELEASED + RELEASED = the waiters inside wait() that hold no notification yet.
+ * UNRELEASED and GEN change only under the lock; RELEASED is decremented without it (a CAS).
  *
  * wait:   (holding the lock) UNRELEASED += 1; my = GEN; release the lock. Then: when GEN != my (a
  *         notify came after I registered), try to take one from RELEASED (CAS r -> r-1, r > 0); if
