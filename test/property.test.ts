@@ -45,7 +45,7 @@ const stats = {
 const counted = new WeakSet<object>();
 after(() => {
   console.log(
-    `# property runs: ${stats.calls} calls (${stats.asyncCalls} async), ${stats.badArguments} bad arguments ` +
+    `property runs: ${stats.calls} calls (${stats.asyncCalls} async), ${stats.badArguments} bad arguments ` +
       `refused, ${stats.misuse} misuses refused, ${stats.otherErrors} other documented errors, ` +
       `${stats.checks} state checks in ${stats.runs} random runs; ${stats.failed} properties failed`,
   );
