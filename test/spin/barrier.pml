@@ -20,7 +20,8 @@
  *   PARTIES 2, NWORKERS 4, WAITS 1: two passes; newcomers arrive while the first pass runs its action
  *     and sleep until it has opened the next;
  *   PARTIES 3, NWORKERS 3, WAITS 2: a fast thread enters pass 2 while the others still leave pass 1;
- *   -DFAULTS: thread 0's waits have a deadline, thread 1 is an async waiter whose signal may fire;
+ *   -DFAULTS: thread 0's waits have a deadline, thread 1 is an async waiter whose signal may fire
+ *     (or has fired before the call); -DPOLLER: thread 1's async waits poll;
  *   -DACTION_THROWS: the action (a step of the last arriver) may throw;
  *   -DCONTROL: an extra thread calls abort() (or reset() with -DRESET) once, at any moment.
  * A thread that gets an error stops (it makes no further waits).
@@ -30,9 +31,9 @@
  *   - the action runs once per pass, before any of its waiters returns (assert);
  *   - every completed pass returns its index to all PARTIES of its waiters (an aborted waiter of a
  *     pass that had completed may instead reject with its signal's reason) (assert at the end);
- *   - a thread waiting for the previous pass to finish (ACTION or RESETTING) never breaks that
- *     pass, which all its parties had reached (assert in BP_CAS; the bug it found is fixed, see
- *     BROKEN_NEWCOMER_BREAKS);
+ *   - a pass whose parties are all in (ACTION) is broken only by one of them: neither by a thread
+ *     waiting for it to finish, nor by a waitAsync whose signal had already fired (assert in
+ *     BP_CAS; the two bugs it found are fixed, see BROKEN_NEWCOMER_BREAKS, BROKEN_PREABORT_BREAKS);
  *   - no deadlock or lost wake-up: when no thread can move, every thread still asleep sleeps on the
  *     current STATE in a FILLING pass that lacks parties (a monitor asserts it; sleeping there is a
  *     valid end state, anything else is not);

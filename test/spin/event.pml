@@ -15,7 +15,9 @@
  *                                                once the generation moved or SET is on
  *
  * Threads: NWAITERS waiters (each waits once) and one setter that does set(); clear(); set().
- * With -DFAULTS waiter 0 has a deadline and waiter 1 is an async waiter whose signal may fire.
+ * A blocking waiter may spin first (spinWhile) or not (a poll, or configure({ spin: 0 })).
+ * With -DFAULTS waiter 0 has a deadline and waiter 1 is an async waiter whose signal may fire;
+ * with -DPOLLER waiter 1's async waits poll.
  *
  * Checked:
  *   - a waiter returns true only if the flag was set when it looked or a set() came after (assert);
