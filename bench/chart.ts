@@ -76,9 +76,7 @@ function panel(s: ScenarioResult, key: string, x: number, y: number): { svg: str
     out.push(`<text x="${x}" y="${cy}" class="t">${esc(t)}</text>`);
     cy += 15;
   }
-  out.push(
-    `<text x="${x}" y="${cy}" class="s">${esc(metric.label)}, ${metric.better} is better; log scale; ratio = cost vs weft</text>`,
-  );
+  out.push(`<text x="${x}" y="${cy}" class="s">${esc(metric.label)}, ${metric.better} is better</text>`);
   cy += 8;
   const present = COMPETITORS.map((c) => ({ c, cell: s.cells.find((x2) => x2.competitor === c) })).filter(
     (r) => r.cell !== undefined,
@@ -145,7 +143,8 @@ export function renderChart(results: ScenarioResult[], meta: ChartMeta): string 
     `<text x="${GAP}" y="22" class="h">${esc(meta.title)}</text>`,
     ...meta.lines.map((l, i) => `<text x="${GAP}" y="${42 + i * 15}" class="m">${esc(l)}</text>`),
   ];
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="Helvetica, Arial, sans-serif">
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" role="img" aria-label="${esc(meta.title)}" font-family="Helvetica, Arial, sans-serif">
+<title>${esc(meta.title)}</title>
 <style>
 .h { font-size: 17px; font-weight: bold; }
 .m { font-size: 12px; fill: #495057; }

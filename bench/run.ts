@@ -2,7 +2,8 @@
  * npm run bench              the full run (5 repeats): bench/results.json and bench/chart.svg
  * npm run bench -- --quick   a short run for CI (3 repeats of short samples; memory and allocation
  *                            once, memory with 20,000 items): build/bench/quick/
- * Options: --repeats N, --only <text> (scenarios whose id contains it), --out <dir>.
+ * Options: --repeats N, --only <text> (scenarios whose id contains it), --out <dir>; --render draws
+ * chart.svg again from the results.json already there, without measuring.
  *
  * Every scenario runs each competitor once per repeat, in the same run, the order rotated by one at
  * every repeat so that no competitor always runs first (or right after the same one). A table per
@@ -137,6 +138,29 @@ function weftVersion(): string {
   return pkg.version;
 }
 
+type Meta = Record<string, unknown> & { weft: string; repeats: number; quick: boolean; date: string };
+
+function chartOf(results: ScenarioResult[], meta: Meta): string {
+  return renderChart(results, {
+    title: `weft ${meta.weft} benchmark: median of ${meta.repeats} interleaved repeats${meta.quick ? ' (quick run)' : ''}`,
+    lines: [
+      `${meta.cpu}, ${meta.cores} cores, ${meta.memoryGiB} GiB, ${meta.os}; ${meta.date.slice(0, 10)}`,
+      `Node ${meta.node} (V8 ${meta.v8}), Python ${meta.python}, npm multithreading ${meta.multithreading}`,
+      'Bars: median, log scale; thin line: min–max; in parentheses: cost relative to weft (above 1: weft is better)',
+    ],
+  });
+}
+
+/** --render: draws chart.svg again from the results.json in the output folder, without measuring. */
+function render(): void {
+  const { meta, scenarios } = JSON.parse(readFileSync(`${outDir}/results.json`, 'utf8')) as {
+    meta: Meta;
+    scenarios: ScenarioResult[];
+  };
+  writeFileSync(`${outDir}/chart.svg`, chartOf(scenarios, meta));
+  log(`wrote ${outDir}/chart.svg from ${outDir}/results.json`);
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const load0 = os.loadavg();
@@ -196,14 +220,7 @@ async function main(): Promise<void> {
     `${outDir}/results.json`,
     `${JSON.stringify({ meta, goals, scenarios: results }, null, 1)}\n`,
   );
-  const svg = renderChart(results, {
-    title: `weft ${meta.weft} benchmark: median of ${repeats} interleaved repeats${quick ? ' (quick run)' : ''}`,
-    lines: [
-      `${meta.cpu}, ${meta.cores} cores, ${meta.memoryGiB} GiB, ${meta.os}`,
-      `Node ${meta.node} (V8 ${meta.v8}), Python ${meta.python}, npm multithreading ${meta.multithreading}; ${meta.date.slice(0, 10)}`,
-    ],
-  });
-  writeFileSync(`${outDir}/chart.svg`, svg);
+  writeFileSync(`${outDir}/chart.svg`, chartOf(results, meta));
   log(`wrote ${outDir}/results.json and chart.svg in ${meta.seconds.toFixed(0)} s`);
 
   await Promise.all([closeHost(), harmonyHost.close(), gcHost.close(), pythonHost.close()]);
@@ -218,4 +235,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (argv.includes('--render')) render();
+else await main();
