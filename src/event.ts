@@ -129,8 +129,9 @@ export class Event {
     const i = this._at + STATE;
     const s = Atomics.load(i32, i);
     if ((s & SET) !== 0) return true;
+    const deadline = deadlineOf(ms); // before the spin, which counts against the timeout
     if (ms > 0 && spinWhile(i32, i, s) && setSince(Atomics.load(i32, i), s)) return true;
-    return block(waitSteps(i32, i, s), deadlineOf(ms), 'Event.wait', undefined, ms > 0);
+    return block(waitSteps(i32, i, s), deadline, 'Event.wait', undefined, ms > 0);
   }
 
   /**

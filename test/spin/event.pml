@@ -7,11 +7,11 @@
  *   93-105   `set(): void {`                     CAS in (generation + 1) | SET, SLEEPERS cleared; if
  *                                                SLEEPERS was on, wake all
  *   108-110  `clear(): void {`                   AND away SET
- *   126-134  `wait(timeout?: number): boolean {` load s0; SET -> true; spin while STATE = s0 (a set
+ *   126-135  `wait(timeout?: number): boolean {` load s0; SET -> true; spin while STATE = s0 (a set
  *                                                seen there returns true); else block(waitSteps)
- *   152-164  `waitAsync(timeout?: number`        load s0; SET -> true; else later(waitSteps)
- *   173-175  `function setSince(`                SET on, or another generation
- *   177-198  `function* waitSteps(`              turn SLEEPERS on (CAS), sleep on (STATE, s); true
+ *   153-165  `waitAsync(timeout?: number`        load s0; SET -> true; else later(waitSteps)
+ *   174-176  `function setSince(`                SET on, or another generation
+ *   178-199  `function* waitSteps(`              turn SLEEPERS on (CAS), sleep on (STATE, s); true
  *                                                once the generation moved or SET is on
  *
  * Threads: NWAITERS waiters (each waits once) and one setter that does set(); clear(); set().
@@ -48,7 +48,7 @@ byte plain_left;    /* waiters without a deadline or signal that have not return
 bool done_plain;
 
 /* steps of a waiter (epc) */
-#define E_LOAD 1    /* wait(): s0 = load (event.ts:130, 157) */
+#define E_LOAD 1    /* wait(): s0 = load (event.ts:130, 159) */
 #define E_CAS 2     /* CAS s -> s | SLEEPERS (184) */
 #define E_SLEEP 3   /* yield (STATE, s) (191-192) */
 #define E_ASLEEP 4
