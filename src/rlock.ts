@@ -4,12 +4,13 @@
  *
  * Layout: [TAG, STATE, OWNER_HI, OWNER_LO, COUNT].
  *   STATE              a Lock's word (0 unlocked | 1 locked | 2 locked, maybe sleepers); see lock.ts
- *   OWNER_HI/OWNER_LO  the owner's identity (internal/ident.ts), 0/0 when unowned
+ *   OWNER_HI/OWNER_LO  the owner's identity (internal/ident.ts); OWNER_LO is 0 when unowned (no
+ *                      identity has a zero half, so a stale OWNER_HI names nobody)
  *   COUNT              how many times the owner holds it
  *
  * acquire: if OWNER is this thread, COUNT += 1. Otherwise take STATE as a Lock does (sleeping on
  *          (STATE, 2)), then write OWNER and COUNT = 1.
- * release: if OWNER is not this thread, throw (nothing changes). COUNT -= 1; at 0, clear OWNER, then
+ * release: if OWNER is not this thread, throw (nothing changes). COUNT -= 1; at 0, clear OWNER_LO, then
  *          release STATE as a Lock does.
  *
  * Invariants: OWNER and COUNT are written only by the thread that holds STATE; OWNER is non-zero
@@ -125,10 +126,8 @@ export class RLock {
       throw new RuntimeError('RLock.release: cannot release un-acquired lock (not owned by this thread)');
     const count = Atomics.load(i32, at + COUNT) - 1;
     Atomics.store(i32, at + COUNT, count);
-    if (count === 0) {
-      own(i32, at, 0, 0, 0);
-      unlock(i32, at + STATE, 'RLock');
-    }
+    // At zero, unlock() clears OWNER_LO before it unlocks: that alone makes the lock unowned.
+    if (count === 0) unlock(i32, at + STATE, 'RLock');
   }
 
   /** Returns whether some thread holds the lock. Never blocks. */
@@ -153,8 +152,7 @@ export class RLock {
   _releaseSave(): number {
     if (!this.#mine()) throw new RuntimeError('RLock: cannot release un-acquired lock');
     const count = Atomics.load(this._i32, this._at + COUNT);
-    own(this._i32, this._at, 0, 0, 0);
-    unlock(this._i32, this._at + STATE, 'RLock');
+    unlock(this._i32, this._at + STATE, 'RLock'); // clears OWNER_LO first
     return count;
   }
 
@@ -182,20 +180,16 @@ export class RLock {
     const at = this._at;
     const hi = Atomics.load(i32, at + OWNER_HI);
     const lo = Atomics.load(i32, at + OWNER_LO);
-    if (hi === 0 && lo === 0) return 'RLock { unlocked }';
+    if (lo === 0) return 'RLock { unlocked }';
     const owner = hi * 0x100000000 + (lo >>> 0);
     return `RLock { owner: ${owner}, count: ${Atomics.load(i32, at + COUNT)} }`;
   }
 }
 
-/** Writes the owner (this thread unless given) and the count. */
-function own(i32: Int32Array, at: number, count: number, hi?: number, lo?: number): void {
-  if (hi === undefined || lo === undefined) {
-    const id = me();
-    hi = id.hi;
-    lo = id.lo;
-  }
-  Atomics.store(i32, at + OWNER_HI, hi);
-  Atomics.store(i32, at + OWNER_LO, lo);
+/** Writes this thread as the owner, and the count. */
+function own(i32: Int32Array, at: number, count: number): void {
+  const id = me();
+  Atomics.store(i32, at + OWNER_HI, id.hi);
+  Atomics.store(i32, at + OWNER_LO, id.lo);
   Atomics.store(i32, at + COUNT, count);
 }
