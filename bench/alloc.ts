@@ -12,7 +12,7 @@
  */
 
 import { getHeapStatistics } from 'node:v8';
-import { Condition, Event, Lock, RLock, Semaphore } from 'weft';
+import { Condition, Event, Lock, RLock, Semaphore } from 'weft-threading';
 import { arrive, arriveAsync, type Competitor, median, type Part } from './common.js';
 import type { Impl, KindDef } from './kernels.js';
 import { loadMultithreading, type MtModule, mtBuffers, type V8Mutex, type V8Sync, v8Sync } from './peers.js';

@@ -16,7 +16,7 @@
  * kernels are here, but run only in the --harmony-struct child host (see host.ts).
  */
 
-import { Barrier, Condition, configure, DEFAULT_SPIN, Event, Lock, RLock, Semaphore } from 'weft';
+import { Barrier, Condition, configure, DEFAULT_SPIN, Event, Lock, RLock, Semaphore } from 'weft-threading';
 import {
   arrive,
   arriveAsync,

@@ -17,7 +17,7 @@
  *   v8-mutex        { Atomics.Mutex, Atomics.Condition, i32, index } / an Atomics.Mutex
  */
 
-import { Event, Lock } from 'weft';
+import { Event, Lock } from 'weft-threading';
 import { loadMultithreading, v8Sync } from './peers.js';
 
 const [what, competitor, countArg] = process.argv.slice(2);

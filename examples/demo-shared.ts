@@ -4,7 +4,7 @@
  * and the hand-off latency samples.
  */
 
-import type { Barrier, Condition, Event, Lock, RLock, Semaphore } from 'weft';
+import type { Barrier, Condition, Event, Lock, RLock, Semaphore } from 'weft-threading';
 
 /** How big each phase is. `--quick` makes a short run (for tests). */
 export interface Settings {

@@ -3,7 +3,7 @@
  * so it uses the blocking form of every wait: wait(), acquire(), hold().
  */
 
-import { Barrier } from 'weft';
+import { Barrier } from 'weft-threading';
 import { busy, clock, I, M, passed, QUEUE_CAPACITY, record, type Shared, T } from './demo-shared.js';
 
 export default function demoWorker(shared: Shared, index: number): void {

@@ -17,7 +17,17 @@
  */
 
 import os from 'node:os';
-import { Barrier, BrokenBarrierError, Condition, Event, Lock, RLock, Semaphore, Thread, Timer } from 'weft';
+import {
+  Barrier,
+  BrokenBarrierError,
+  Condition,
+  Event,
+  Lock,
+  RLock,
+  Semaphore,
+  Thread,
+  Timer,
+} from 'weft-threading';
 import {
   allocate,
   clock,

@@ -4,7 +4,7 @@
  * Run it with `node build/examples/main-thread.js` after `npm run build:all`.
  */
 
-import { Event, Lock, Thread } from 'weft';
+import { Event, Lock, Thread } from 'weft-threading';
 import type { Shared } from './worker.js';
 
 const shared: Shared = {

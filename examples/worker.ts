@@ -3,7 +3,7 @@
  * each wait: wait(), hold(). Timeouts are in milliseconds.
  */
 
-import type { Event, Lock } from 'weft';
+import type { Event, Lock } from 'weft-threading';
 
 /** What the main thread passes in `args`: weft primitives arrive live, typed arrays stay shared. */
 export interface Shared {

@@ -58,7 +58,7 @@ const nextGen = (s: number): number => ((gen(s) + 1) << GEN_SHIFT) | 0;
  *
  * @example
  * ```ts
- * import { Barrier } from 'weft';
+ * import { Barrier } from 'weft-threading';
  * const barrier = new Barrier(1, () => console.log('everyone is here'));
  * barrier.wait(); // 0: the only party, so it passes at once
  * ```

@@ -51,7 +51,7 @@ const LOCK_STATE = 1; // the Lock's STATE word, from its tag
  *
  * @example
  * ```ts
- * import { Condition } from 'weft';
+ * import { Condition } from 'weft-threading';
  * const cond = new Condition();
  * const items: number[] = [];
  * // consumer (on some thread):   cond.acquire(); cond.waitFor(() => items.length > 0); cond.release();

@@ -39,7 +39,7 @@ const ONE_GENERATION = 4;
  *
  * @example
  * ```ts
- * import { Event } from 'weft';
+ * import { Event } from 'weft-threading';
  * const ready = new Event();
  * setTimeout(() => ready.set(), 10);
  * await ready.waitAsync(); // true
@@ -67,7 +67,7 @@ export class Event {
    * @throws TypeError if `value` is not an Event.
    * @example
    * ```ts
-   * import { Event } from 'weft';
+   * import { Event } from 'weft-threading';
    * const copy = Event.from(structuredClone(new Event()));
    * ```
    */
@@ -86,7 +86,7 @@ export class Event {
    * Sets the flag and wakes every thread waiting for it. Never blocks.
    * @example
    * ```ts
-   * import { Event } from 'weft';
+   * import { Event } from 'weft-threading';
    * new Event().set();
    * ```
    */
@@ -118,7 +118,7 @@ export class Event {
    * @throws CannotBlockError where the thread may not block (a browser's main thread): use waitAsync.
    * @example
    * ```ts
-   * import { Event } from 'weft';
+   * import { Event } from 'weft-threading';
    * const e = new Event();
    * e.wait(0); // false: polls without blocking
    * ```
@@ -143,7 +143,7 @@ export class Event {
    * @throws (rejects) TypeError / RangeError for bad arguments; `signal.reason` on abort.
    * @example
    * ```ts
-   * import { Event } from 'weft';
+   * import { Event } from 'weft-threading';
    * const e = new Event();
    * const set = e.waitAsync(1000, { signal: AbortSignal.timeout(5000) });
    * e.set();

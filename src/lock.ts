@@ -89,7 +89,7 @@ export function outcomeOf(r: number, what: string): boolean {
  *
  * @example
  * ```ts
- * import { Lock } from 'weft';
+ * import { Lock } from 'weft-threading';
  * const lock = new Lock();
  * {
  *   using _held = lock.hold();
@@ -131,7 +131,7 @@ export class Lock {
    *   the calling thread holds it now and must release it (see AbandonedError).
    * @example
    * ```ts
-   * import { Lock } from 'weft';
+   * import { Lock } from 'weft-threading';
    * const lock = new Lock();
    * if (lock.acquire(100)) lock.release();
    * ```
@@ -192,7 +192,7 @@ export class Lock {
    * @throws (rejects) TimeoutError if the timeout passes first; `signal.reason` on abort.
    * @example
    * ```ts
-   * import { Lock } from 'weft';
+   * import { Lock } from 'weft-threading';
    * const lock = new Lock();
    * {
    *   await using _held = await lock.holdAsync();

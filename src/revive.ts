@@ -23,7 +23,7 @@ import { BoundedSemaphore, Semaphore } from './semaphore.js';
  * @returns the same shape, with live primitives.
  * @example
  * ```ts
- * import { Event, Lock, revive } from 'weft';
+ * import { Event, Lock, revive } from 'weft-threading';
  * const message = structuredClone({ ready: new Event(), locks: [new Lock()] });
  * const { ready, locks } = revive(message);
  * ```

@@ -50,7 +50,7 @@ const NO_TWIN =
  *
  * @example
  * ```ts
- * import { RLock } from 'weft';
+ * import { RLock } from 'weft-threading';
  * const lock = new RLock();
  * lock.acquire();
  * lock.acquire(); // the owner again: no deadlock

@@ -94,7 +94,7 @@ function checkCount(value: unknown, where: string, min: number): number {
  *
  * @example
  * ```ts
- * import { Semaphore } from 'weft';
+ * import { Semaphore } from 'weft-threading';
  * const slots = new Semaphore(2);
  * {
  *   using _slot = slots.hold(); // at most two threads in here at once
@@ -214,7 +214,7 @@ export class Semaphore {
    * @throws TimeoutError if the timeout passes first.
    * @example
    * ```ts
-   * import { Semaphore } from 'weft';
+   * import { Semaphore } from 'weft-threading';
    * const s = new Semaphore(1);
    * {
    *   using _permit = s.hold(1000);
@@ -273,7 +273,7 @@ export class Semaphore {
  *
  * @example
  * ```ts
- * import { BoundedSemaphore } from 'weft';
+ * import { BoundedSemaphore } from 'weft-threading';
  * const s = new BoundedSemaphore(1);
  * s.acquire();
  * s.release();

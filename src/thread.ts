@@ -91,7 +91,7 @@ function targetURL(target: unknown): string {
  *
  * @example
  * ```ts
- * import { Event, Thread } from 'weft';
+ * import { Event, Thread } from 'weft-threading';
  * const ready = new Event();
  * const t = new Thread(new URL('./worker.js', import.meta.url), { args: [ready], name: 'loader' });
  * t.start();

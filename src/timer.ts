@@ -25,7 +25,7 @@ const MAX_DELAY = 0x7fffffff; // setTimeout's largest delay
  *
  * @example
  * ```ts
- * import { Timer } from 'weft';
+ * import { Timer } from 'weft-threading';
  * const t = new Timer(50, (who: string) => console.log(`hello, ${who}`), ['world']);
  * t.start();
  * await t.joinAsync(); // true once the function has run

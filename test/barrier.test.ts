@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { inspect } from 'node:util';
-import { Barrier, BrokenBarrierError, Lock } from 'weft';
+import { Barrier, BrokenBarrierError, Lock } from 'weft-threading';
 import { ACTION, ARRIVE, entry, multipassAsync, PASSED, passesAsync } from './fixtures/barrier.js';
 import type { Timed } from './fixtures/lock.js';
 import { assertTimeout, isPending, rejectionOf, runInWorker, StepLog, until, watchdog } from './helpers.js';

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { inspect } from 'node:util';
-import { Condition, getIdent, Lock, RLock, Semaphore } from 'weft';
+import { Condition, getIdent, Lock, RLock, Semaphore } from 'weft-threading';
 import {
   consumeAsync,
   FAILED,

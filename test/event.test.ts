@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Event } from 'weft';
+import { Event } from 'weft-threading';
 import type { PollThenWait } from './fixtures/event.js';
 import { delay, MODES, runInWorker, runOn, StepLog, sideOf, until, watchdog } from './helpers.js';
 

@@ -24,7 +24,7 @@ import {
   RLock,
   Semaphore,
   Thread,
-} from 'weft';
+} from 'weft-threading';
 import { OUT_ABANDONED, OUT_ACQUIRED } from './fixtures/faults.js';
 import { isPending, rejectionOf, runInWorker, StepLog, until, watchdog } from './helpers.js';
 

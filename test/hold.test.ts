@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
-import { BoundedSemaphore, Condition, getIdent, Lock, RLock, Semaphore, TimeoutError } from 'weft';
+import { BoundedSemaphore, Condition, getIdent, Lock, RLock, Semaphore, TimeoutError } from 'weft-threading';
 import type { Timed } from './fixtures/lock.js';
 import { assertTimeout, Gate, rejectionOf, runInWorker, StepLog, until, watchdog } from './helpers.js';
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { inspect } from 'node:util';
-import { Lock, RLock, Semaphore } from 'weft';
+import { Lock, RLock, Semaphore } from 'weft-threading';
 import type { Timed } from './fixtures/lock.js';
 import {
   assertTimeout,

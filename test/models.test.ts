@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { Barrier, BrokenBarrierError, Event } from 'weft';
+import { Barrier, BrokenBarrierError, Event } from 'weft-threading';
 import { runInWorker, watchdog } from './helpers.js';
 
 const srcDir = new URL('../../src/', import.meta.url);

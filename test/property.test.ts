@@ -18,7 +18,17 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { inspect } from 'node:util';
 import fc from 'fast-check';
-import { Barrier, BoundedSemaphore, Condition, Event, type Held, Lock, RLock, revive, Semaphore } from 'weft';
+import {
+  Barrier,
+  BoundedSemaphore,
+  Condition,
+  Event,
+  type Held,
+  Lock,
+  RLock,
+  revive,
+  Semaphore,
+} from 'weft-threading';
 import type { SemStep } from './fixtures/property.js';
 import { runInWorker, watchdog } from './helpers.js';
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { inspect } from 'node:util';
-import { getIdent, Lock, RLock } from 'weft';
+import { getIdent, Lock, RLock } from 'weft-threading';
 import type { Timed } from './fixtures/lock.js';
 import { assertTimeout, countSteps, delay, Gate, runInWorker, StepLog, until, watchdog } from './helpers.js';
 

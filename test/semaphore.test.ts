@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BoundedSemaphore, Semaphore, TimeoutError, ValueError } from 'weft';
+import { BoundedSemaphore, Semaphore, TimeoutError, ValueError } from 'weft-threading';
 import { delay, MODES, runInWorker, runOn, StepLog, sideOf, until, watchdog } from './helpers.js';
 
 const MAX = 0x7fffffff;

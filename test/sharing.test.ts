@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { format, inspect } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { BoundedSemaphore, Event, Lock, revive, Semaphore, Timer, ValueError } from 'weft';
+import { BoundedSemaphore, Event, Lock, revive, Semaphore, Timer, ValueError } from 'weft-threading';
 import { runInWorker, watchdog } from './helpers.js';
 
 type From = (value: unknown) => unknown;

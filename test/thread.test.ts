@@ -9,7 +9,17 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Barrier, Condition, currentThread, Event, getIdent, Lock, RLock, Semaphore, Thread } from 'weft';
+import {
+  Barrier,
+  Condition,
+  currentThread,
+  Event,
+  getIdent,
+  Lock,
+  RLock,
+  Semaphore,
+  Thread,
+} from 'weft-threading';
 import { assertTimeout, isPending, rejectionOf, runInWorker, watchdog } from './helpers.js';
 
 const T = { timeout: 30000 };

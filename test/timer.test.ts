@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { Event, RuntimeError, Timer } from 'weft';
+import { Event, RuntimeError, Timer } from 'weft-threading';
 import type { Fired } from './fixtures/timer.js';
 import { delay, runInWorker, runNode, watchdog } from './helpers.js';
 

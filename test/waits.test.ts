@@ -20,7 +20,7 @@ import {
   Semaphore,
   TimeoutError,
   Timer,
-} from 'weft';
+} from 'weft-threading';
 import { delay, runInWorker, runNode, StepLog, until, watchdog } from './helpers.js';
 
 /** One wait of one primitive, both forms, normalised to "did it get through". */

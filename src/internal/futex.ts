@@ -114,7 +114,7 @@ export interface Settings {
  * @throws RangeError if `spin` is not a non-negative integer.
  * @example
  * ```ts
- * import { configure } from 'weft';
+ * import { configure } from 'weft-threading';
  * const before = configure({ spin: 0 }); // always sleep at once
  * configure(before);
  * ```

@@ -8,7 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Barrier } from 'weft';
+import { Barrier } from 'weft-threading';
 import {
   ACTION_RUNS,
   CTL_WORDS,

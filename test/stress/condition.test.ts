@@ -9,7 +9,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Condition, Lock, RLock } from 'weft';
+import { Condition, Lock, RLock } from 'weft-threading';
 import { VIOLATIONS, X1, X2 } from '../fixtures/stress/common.js';
 import {
   CONSUMED,

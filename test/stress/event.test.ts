@@ -9,7 +9,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Event } from 'weft';
+import { Event } from 'weft-threading';
 import { OK, VIOLATIONS, X1 } from '../fixtures/stress/common.js';
 import { CLEAR_ROUND, CTL_WORDS, CTL2_WORDS, mainClear, mainParty, ROUND } from '../fixtures/stress/event.js';
 import { Board, dump, guard, partyNames, report, SEED, sized, startEntry, TEST } from './harness.js';

@@ -12,7 +12,7 @@
 import { appendFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { inspect } from 'node:util';
-import { Thread } from 'weft';
+import { Thread } from 'weft-threading';
 import {
   ABORTS,
   DONE,

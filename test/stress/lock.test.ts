@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Lock } from 'weft';
+import { Lock } from 'weft-threading';
 import { OK, VIOLATIONS } from '../fixtures/stress/common.js';
 import { COUNTER, INSIDE, party } from '../fixtures/stress/lock.js';
 import { Board, dump, guard, partyNames, report, SEED, sized, startParty, TEST } from './harness.js';

@@ -8,7 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RLock } from 'weft';
+import { RLock } from 'weft-threading';
 import { OK, VIOLATIONS, X1 } from '../fixtures/stress/common.js';
 import { COUNTER, INSIDE, party } from '../fixtures/stress/rlock.js';
 import { Board, dump, guard, partyNames, report, SEED, sized, startParty, TEST } from './harness.js';

@@ -9,7 +9,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BoundedSemaphore, Semaphore } from 'weft';
+import { BoundedSemaphore, Semaphore } from 'weft-threading';
 import { OK, VIOLATIONS, X1, X2 } from '../fixtures/stress/common.js';
 import { INSIDE, MAX_INSIDE, party } from '../fixtures/stress/semaphore.js';
 import { Board, dump, guard, partyNames, report, SEED, sized, startParty, TEST } from './harness.js';
