@@ -107,9 +107,17 @@ export function rangeError(message: string): Coded<RangeError> {
 /** What a caller gets for `X.from(value)` when `value` is not a weft X. */
 export function badHandle(kind: string, value: unknown): Coded<TypeError> {
   return typeError(
-    `${kind}.from: expected a ${kind} (or one that crossed threads), got ${describe(value)}`,
+    `${kind}.from: expected ${withArticle(kind)} (or one that crossed threads), got ${describe(value)}`,
     'WEFT_BAD_HANDLE',
   );
+}
+
+/** `name` after "a" or "an" as it is read: "an Event", "an RLock", "a Lock", "a Uint8Array". */
+export function withArticle(name: string): string {
+  // A vowel sound: a vowel (but "Uni…", "Uint…", "URL" are read "you…"), or a letter read by its
+  // name that starts with one, before another capital ("RLock", "SQLite", "HTMLElement").
+  const an = /^[AEIOaeio]|^[Uu](?![A-Z]|ni|int|se|sa|ti|tf)|^[FHLMNRSX](?=[A-Z])/.test(name);
+  return `${an ? 'an' : 'a'} ${name}`;
 }
 
 /** A short description of a value for error messages; never throws. */
@@ -130,9 +138,11 @@ export function describe(value: unknown): string {
       return 'a symbol';
     default: {
       const kind = (value as { __weft?: unknown }).__weft;
-      if (typeof kind === 'string') return `a ${kind}`;
+      if (typeof kind === 'string') return withArticle(kind);
       const ctor = (value as object).constructor;
-      return ctor && typeof ctor.name === 'string' && ctor.name !== 'Object' ? `a ${ctor.name}` : 'an object';
+      return ctor && typeof ctor.name === 'string' && ctor.name !== 'Object' && ctor.name !== ''
+        ? withArticle(ctor.name)
+        : 'an object';
     }
   }
 }

@@ -8,6 +8,10 @@
  * While the timer is pending it also waits asynchronously on `finished`, so a cancel from another
  * thread clears the pending timeout at once and does not keep this thread's event loop alive.
  *
+ * Interval: milliseconds, as every time in weft. 0 or negative means "at once" (on the next turn of the
+ * event loop), as in Python, whose Timer waits on `finished` with the interval as a timeout, and a
+ * timeout <= 0 does not wait; NaN is a RangeError, a non-number a TypeError, as for timeouts.
+ *
  * Never early: engines may fire setTimeout early (Node: 9.3 ms for 10 ms), so the callback checks the
  * monotonic clock and re-arms for the time left.
  */
@@ -21,7 +25,13 @@ import { now } from './internal/timeout.js';
 const MAX_DELAY = 0x7fffffff; // setTimeout's largest delay
 
 /**
- * Calls `fn(...args)` once, `interval` milliseconds after `start()`, unless cancelled first.
+ * Calls `fn(...args)` once, `interval` milliseconds after `start()`, unless cancelled first
+ * (Python's `threading.Timer`). The function runs on the event loop of the thread that called
+ * `start()`; no call of a Timer blocks.
+ *
+ * A Timer does not cross threads (its function cannot): posted to a worker it arrives as a plain
+ * object. To let another thread cancel it, send `timer.finished`, an {@link Event}: `set()` on it
+ * (after `Event.from()` or `revive()`) is `cancel()`.
  *
  * @example
  * ```ts
@@ -42,10 +52,12 @@ export class Timer<Args extends unknown[] = unknown[]> {
 
   /**
    * Makes a timer; nothing runs until `start()`. Never blocks.
-   * @param interval - milliseconds, >= 0 (Infinity: only a cancel ends it).
+   * @param interval - milliseconds; 0 or negative: at once (on the next turn of the event loop), as
+   *   in Python; `Infinity`: only a cancel ends it.
    * @param fn - the function to call.
    * @param args - its arguments.
-   * @throws TypeError / RangeError for bad arguments.
+   * @throws TypeError if `interval` is not a number, `fn` not a function or `args` not an array;
+   *   RangeError if `interval` is NaN.
    */
   constructor(interval: number, fn: (...args: Args) => unknown, args?: Args) {
     if (typeof interval !== 'number')

@@ -9,7 +9,18 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { format, inspect } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { BoundedSemaphore, Event, Lock, revive, Semaphore, Timer, ValueError } from 'weft-threading';
+import {
+  Barrier,
+  BoundedSemaphore,
+  Condition,
+  Event,
+  Lock,
+  RLock,
+  revive,
+  Semaphore,
+  Timer,
+  ValueError,
+} from 'weft-threading';
 import { runInWorker, watchdog } from './helpers.js';
 
 type From = (value: unknown) => unknown;
@@ -77,7 +88,7 @@ describe('sharing', () => {
     assert.equal(Semaphore.from((tree.deep[1] as { s: unknown }).s).value, 4);
   });
 
-  test('workerData: raw copies nested in a Map become live with X.from in the worker', async () => {
+  test('postMessage: raw copies nested in a Map become live with X.from in the worker', async () => {
     const event = new Event();
     const deeper = new Event();
     const sem = new Semaphore(2);
@@ -88,20 +99,31 @@ describe('sharing', () => {
       ['bounded', bounded],
       ['nested', { list: [1, { deeper }] }],
     ]);
-    const r = await watchdog(
-      runInWorker<Record<string, unknown>>('sharing', 'fromRawCopies', box).result,
-      10000,
-      'worker',
-    );
-    assert.deepEqual(r, {
-      eventIsPlain: true,
-      semIsPlain: true,
-      eventLive: true,
-      boundedLive: true,
-      viaBaseIsBounded: true,
-      overRelease: 'ValueError',
-      inspected: ['Event { set }', 'Semaphore { value: 1 }', 'BoundedSemaphore { value: 1/2 }'],
+    const w = new Worker(new URL('./fixtures/sharing.js', import.meta.url), {
+      workerData: { sharingEntry: true },
     });
+    try {
+      const r = await watchdog(
+        new Promise((resolve, reject) => {
+          w.once('message', resolve);
+          w.once('error', reject);
+          w.postMessage({ op: 'raw', value: box });
+        }),
+        10000,
+        'worker',
+      );
+      assert.deepEqual(r, {
+        eventIsPlain: true,
+        semIsPlain: true,
+        eventLive: true,
+        boundedLive: true,
+        viaBaseIsBounded: true,
+        overRelease: 'ValueError',
+        inspected: ['Event { set }', 'Semaphore { value: 1 }', 'BoundedSemaphore { value: 1/2 }'],
+      });
+    } finally {
+      await w.terminate();
+    }
     assert.equal(event.isSet(), true);
     assert.equal(deeper.isSet(), true);
     assert.equal(sem.value, 1);
@@ -190,12 +212,16 @@ describe('sharing', () => {
     }
   });
 
-  test('revive is deep, copies what it walks, and leaves everything else as it is', () => {
+  test('revive is deep (Maps and Sets too), copies what it walks, and leaves everything else as it is', () => {
     const e = new Event();
     const s = new Semaphore(4);
     const b = new BoundedSemaphore(2);
     const date = new Date(0);
-    const map = new Map([['e', e]]);
+    const map = new Map<unknown, unknown>([
+      ['e', e],
+      [s, 'a primitive as a key'],
+    ]);
+    const set = new Set<unknown>([e, 1, { b }]);
     const bytes = new Uint8Array([1, 2]);
     const bare = Object.assign(Object.create(null) as Record<string, unknown>, { e });
     const input = structuredClone({
@@ -206,6 +232,7 @@ describe('sharing', () => {
       undef: undefined,
       date,
       map,
+      set,
       bytes,
       bare,
     });
@@ -220,8 +247,23 @@ describe('sharing', () => {
     assert.equal(out.none, null);
     assert.ok('undef' in out && out.undef === undefined);
     assert.equal(out.date, input.date, 'a Date is returned as it is');
-    assert.equal(out.map, input.map, 'a Map is returned as it is (not walked)');
-    assert.equal(Object.getPrototypeOf(input.map.get('e')), Object.prototype);
+    // Maps and Sets are walked (regression: primitives inside them arrived dead), keys included.
+    assert.ok(out.map instanceof Map && out.map !== input.map, 'a Map is copied as it is walked');
+    assert.ok(out.map.get('e') instanceof Event, 'a primitive as a Map value is revived');
+    const keys = [...out.map.keys()];
+    assert.equal(keys[0], 'e');
+    assert.ok(keys[1] instanceof Semaphore, 'a primitive as a Map key is revived');
+    assert.equal(out.map.get(keys[1]), 'a primitive as a key');
+    assert.equal(Object.getPrototypeOf(input.map.get('e')), Object.prototype, 'the input Map is unchanged');
+    assert.ok(out.set instanceof Set && out.set !== input.set);
+    const members = [...out.set];
+    assert.ok(members[0] instanceof Event);
+    assert.equal(members[1], 1);
+    assert.ok((members[2] as { b: unknown }).b instanceof BoundedSemaphore, 'nested inside a Set member');
+    // A subclass of Map is a class instance of its own: returned untouched.
+    class Registry extends Map<string, unknown> {}
+    const registry = new Registry([['e', structuredClone(e)]]);
+    assert.equal(revive(registry), registry);
     assert.equal(out.bytes, input.bytes);
     assert.ok((out.bare as { e: unknown }).e instanceof Event, 'null-prototype objects are walked');
     assert.deepEqual(input, before, 'the input is not modified');
@@ -236,6 +278,183 @@ describe('sharing', () => {
     const r = revive(cyclic) as { self: unknown; e: unknown };
     assert.equal(r.self, r);
     assert.ok(r.e instanceof Event);
+  });
+
+  test("revive copies an own __proto__ key as a key (regression: it became the copy's prototype)", () => {
+    const e = new Event();
+    // JSON.parse makes an own "__proto__" key, and structured clone keeps it.
+    const message = structuredClone(JSON.parse('{"__proto__": {"polluted": true}, "n": 1}') as object);
+    assert.ok(Object.hasOwn(message, '__proto__'));
+    const out = revive(message) as Record<string, unknown>;
+    assert.equal(Object.getPrototypeOf(out), Object.prototype, 'the prototype is not changed');
+    assert.equal((out as { polluted?: unknown }).polluted, undefined, 'nothing inherited from the key');
+    assert.ok(Object.hasOwn(out, '__proto__'), 'the key is copied as an own key');
+    assert.deepEqual(Object.getOwnPropertyDescriptor(out, '__proto__')?.value, { polluted: true });
+    assert.deepEqual(Object.keys(out), ['__proto__', 'n']);
+    // A primitive under that key is revived like any other, on a null-prototype object too.
+    const withPrimitive = structuredClone(
+      Object.defineProperty({}, '__proto__', { value: e, enumerable: true }),
+    );
+    const bare = Object.assign(Object.create(null) as object, withPrimitive);
+    for (const input of [withPrimitive, bare]) {
+      const r = revive(input);
+      const inner = Object.getOwnPropertyDescriptor(r, '__proto__')?.value as unknown;
+      assert.ok(inner instanceof Event, 'the primitive under __proto__ is live');
+      assert.ok(!(r instanceof Event), 'and is not the prototype of the copy');
+    }
+    assert.equal(({} as { polluted?: unknown }).polluted, undefined, 'Object.prototype untouched');
+  });
+
+  test('X.from refuses a handle whose view ends inside the primitive (regression: a RangeError inside a method), for every kind', () => {
+    const conditionLock = new Lock(); // one lock for all, so that Conditions are carved side by side
+    const kinds: [string, () => object, (v: unknown) => unknown, (live: never) => void][] = [
+      [
+        'Event',
+        () => new Event(),
+        (v) => Event.from(v),
+        (x: Event) => {
+          x.set();
+          x.clear();
+          x.wait(0);
+        },
+      ],
+      [
+        'Lock',
+        () => new Lock(),
+        (v) => Lock.from(v),
+        (x: Lock) => {
+          x.acquire(0);
+          x.release();
+        },
+      ],
+      [
+        'RLock',
+        () => new RLock(),
+        (v) => RLock.from(v),
+        (x: RLock) => {
+          x.acquire(0);
+          x.release();
+        },
+      ],
+      [
+        'Semaphore',
+        () => new Semaphore(1),
+        (v) => Semaphore.from(v),
+        (x: Semaphore) => {
+          x.acquire(0);
+          x.release();
+        },
+      ],
+      [
+        'BoundedSemaphore',
+        () => new BoundedSemaphore(1),
+        (v) => BoundedSemaphore.from(v),
+        (x: BoundedSemaphore) => {
+          x.acquire(0);
+          x.release();
+        },
+      ],
+      [
+        'Condition',
+        () => new Condition(conditionLock),
+        (v) => Condition.from(v),
+        (x: Condition) => {
+          x.acquire(0);
+          x.notifyAll();
+          x.wait(0);
+          x.release();
+        },
+      ],
+      [
+        'Barrier',
+        () => new Barrier(1),
+        (v) => Barrier.from(v),
+        (x: Barrier) => {
+          x.wait(0);
+          x.reset();
+        },
+      ],
+    ];
+    for (const [kind, make, from, use] of kinds) {
+      // The primitive's size: the distance to the next one carved after it from the same chunk.
+      let live: { _i32: Int32Array; _at: number };
+      let next: { _i32: Int32Array; _at: number };
+      do {
+        live = make() as typeof live;
+        next = make() as typeof live;
+      } while (next._i32.buffer !== live._i32.buffer);
+      const at = live._at;
+      const words = next._at - at;
+      assert.ok(words >= 2, `${kind}: spans ${words} words`);
+      const copy = structuredClone(live) as Record<string, unknown>;
+      const cut = (end: number) => ({ ...copy, _i32: new Int32Array(live._i32.buffer, 0, end) });
+      // A view that ends right after the tag word, or one word short: refused with a TypeError.
+      for (const end of [at + 1, at + words - 1])
+        badHandle(() => from(cut(end)), kind, `a view of ${end} words`);
+      // A view that ends exactly where the primitive does: accepted, and every method used works.
+      const exact = from(cut(at + words));
+      assert.doesNotThrow(() => use(exact as never), `${kind}: a view that just fits works`);
+    }
+    // A Condition whose lock's view is cut short is refused too.
+    const c = structuredClone(new Condition(new Lock())) as { lock: { _i32: Int32Array; _at: number } };
+    const lockCopy = c.lock;
+    assert.ok(lockCopy && lockCopy._i32 instanceof Int32Array, 'a Condition carries its lock as lock');
+    const cutLock = {
+      ...c,
+      lock: { ...lockCopy, _i32: new Int32Array(lockCopy._i32.buffer, 0, lockCopy._at + 1) },
+    };
+    badHandle(() => Condition.from(cutLock), 'Condition', 'a lock view cut short');
+  });
+
+  test('messages say "an Event", "an RLock", "a Lock" (regression: "a Event")', () => {
+    const message = (fn: () => unknown): string => {
+      try {
+        fn();
+      } catch (e) {
+        return (e as Error).message;
+      }
+      assert.fail('expected a throw');
+    };
+    assert.match(
+      message(() => Event.from(new Semaphore())),
+      /^Event\.from: expected an Event \(.*got a Semaphore$/,
+    );
+    assert.match(
+      message(() => Lock.from(structuredClone(new Event()))),
+      /expected a Lock .*got an Event$/,
+    );
+    assert.match(
+      message(() => RLock.from(new Lock())),
+      /expected an RLock .*got a Lock$/,
+    );
+    assert.match(
+      message(() => Lock.from(new RLock())),
+      /got an RLock$/,
+    );
+    assert.match(
+      message(() => Event.from(new Int32Array(1))),
+      /got an Int32Array$/,
+    );
+    assert.match(
+      message(() => Event.from(new Uint8Array(1))),
+      /got a Uint8Array$/,
+    );
+    assert.match(
+      message(() => Event.from(new URL('file:///x'))),
+      /got a URL$/,
+    );
+    assert.match(
+      message(() => Event.from(new Error('x'))),
+      /got an Error$/,
+    );
+    assert.match(
+      message(() => Event.from({})),
+      /got an object$/,
+    );
+    assert.doesNotMatch(
+      message(() => Event.from(1)),
+      /\ba [AEIO]/,
+    );
   });
 
   test('X.from of anything else is a TypeError with code WEFT_BAD_HANDLE', () => {

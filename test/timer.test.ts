@@ -55,6 +55,34 @@ describe('Timer', () => {
     assert.equal(t.isAlive(), false);
   });
 
+  test('interval: 0 or negative runs at once, as in Python; NaN is a RangeError, a non-number a TypeError (code and TSDoc agree)', async () => {
+    const coded = (ctor: ErrorConstructor) => (e: unknown) =>
+      e instanceof ctor &&
+      (e as { code?: string }).code === 'WEFT_BAD_ARGUMENT' &&
+      /Timer/.test((e as Error).message);
+    assert.throws(() => new Timer(Number.NaN, () => {}), coded(RangeError));
+    for (const bad of ['10', null, undefined, 10n, {}])
+      assert.throws(() => new Timer(bad as never, () => {}), coded(TypeError));
+    const order: string[] = [];
+    const timers = [-1, -1000, Number.NEGATIVE_INFINITY, -0].map(
+      (interval) => new Timer(interval, () => order.push(String(interval))),
+    );
+    assert.deepEqual(
+      timers.map((t) => t.interval),
+      [-1, -1000, Number.NEGATIVE_INFINITY, -0],
+      'the interval is kept as given',
+    );
+    for (const t of timers) t.start();
+    assert.deepEqual(order, [], 'not inside start()');
+    const done = await watchdog(
+      Promise.all(timers.map((t) => t.joinAsync())),
+      2000,
+      'negative-interval timers',
+    );
+    assert.deepEqual(done, [true, true, true, true]);
+    assert.deepEqual(order, ['-1', '-1000', '-Infinity', '0']);
+  });
+
   test('fires never earlier than its interval, with its args, and not inside start()', async () => {
     const intervals = [0, 1, 2, 5, 10, 20, 50, 80];
     const calls: { interval: number; elapsed: number; args: unknown[] }[] = [];

@@ -13,8 +13,16 @@
  * thread has dropped a handle, so a freed slot could still be in use. The cost is that a chunk is
  * freed only when all the primitives carved from it are unreachable everywhere.
  *
- * Tags. The first word of every primitive is TAG_BASE | kind. X.from() checks it, so a handle of
- * another kind, or a made-up object, is refused with a TypeError instead of working half-way.
+ * Tags. The first word of every primitive is TAG_BASE | (words << 8) | kind: the kind, and how many
+ * words the primitive spans, so that X.from() refuses a handle of another kind, a made-up object, or
+ * one whose view ends before the primitive does (TypeError, instead of a RangeError from inside a
+ * method, or a method working half-way). The size lives in the tag rather than in a table so that a
+ * primitive's layout is written once, in its own file (the `words` it asks `place` for).
+ *
+ * Own memory. Every primitive carved from a chunk shares the chunk: a thread given one handle holds
+ * a view of the whole chunk, and could make live handles to the primitives beside it (by writing its
+ * own `_at`). ownMemory(make) gives the primitives made during `make()` a chunk of their own (small:
+ * OWN_WORDS, larger only if they need it), shared with nothing made outside that call.
  *
  * Crossing threads. structuredClone copies own enumerable string-keyed properties and keeps a
  * SharedArrayBuffer shared; class prototypes and #private fields are lost. So a primitive's state
@@ -24,7 +32,7 @@
 
 import { badHandle, SharedMemoryError } from '../errors.js';
 
-/** Kinds of primitive, stored in the low bits of the tag word. */
+/** Kinds of primitive (1..255), stored in the low byte of the tag word. Add new kinds at the end. */
 export const Kind = {
   Event: 1,
   Lock: 2,
@@ -40,9 +48,19 @@ export type KindName = keyof typeof Kind;
 const TAG_BASE = 0x57660000;
 
 const CHUNK_WORDS = 16384; // 64 KiB
+const OWN_WORDS = 64; // 256 B: the first chunk of an ownMemory() call
+const MAX_WORDS = 0xff; // a primitive's size fits the tag's second byte
 
-let chunk: Int32Array | undefined;
-let used = CHUNK_WORDS;
+/** A chunk being carved: the shared one of this thread, or one ownMemory() call's. */
+interface Arena {
+  chunk: Int32Array | undefined;
+  used: number;
+  /** Words of the next chunk to make. */
+  readonly size: number;
+}
+
+const shared: Arena = { chunk: undefined, used: 0, size: CHUNK_WORDS };
+let arena: Arena = shared;
 
 /** Where a primitive lives: its chunk and the index of its tag word. */
 export interface Place {
@@ -71,14 +89,17 @@ export function place(kind: KindName, words: number): Place {
         '"Cross-Origin-Embedder-Policy: require-corp" (check globalThis.crossOriginIsolated).',
     );
   }
-  if (used + words > CHUNK_WORDS) {
-    chunk = new Int32Array(new SharedArrayBuffer(CHUNK_WORDS * 4));
-    used = 0;
+  if (!Number.isInteger(words) || words < 1 || words > MAX_WORDS)
+    throw new Error(`weft internal: a ${kind} cannot span ${words} words (1..${MAX_WORDS})`);
+  const a = arena;
+  if (a.chunk === undefined || a.used + words > a.chunk.length) {
+    a.chunk = new Int32Array(new SharedArrayBuffer(Math.max(a.size, words) * 4));
+    a.used = 0;
   }
-  const i32 = chunk as Int32Array;
-  const at = used;
-  used += words;
-  Atomics.store(i32, at, TAG_BASE | Kind[kind]);
+  const i32 = a.chunk;
+  const at = a.used;
+  a.used += words;
+  Atomics.store(i32, at, TAG_BASE | (words << 8) | Kind[kind]);
   return { i32, at, fresh: true };
 }
 
@@ -105,8 +126,26 @@ export function kindOf(value: unknown): KindName | undefined {
   const at = h._at;
   if (!(i32 instanceof Int32Array) || !(i32.buffer instanceof SharedArrayBuffer)) return undefined;
   if (typeof at !== 'number' || !Number.isInteger(at) || at < 0 || at >= i32.length) return undefined;
-  if (Atomics.load(i32, at) !== (TAG_BASE | Kind[kind as KindName])) return undefined;
+  const tag = Atomics.load(i32, at);
+  if ((tag & ~0xff00) !== (TAG_BASE | Kind[kind as KindName])) return undefined;
+  const words = (tag >>> 8) & 0xff;
+  // The whole primitive must lie inside the view (a view cut short after the tag word is refused).
+  if (words < 1 || at + words > i32.length) return undefined;
   return kind as KindName;
+}
+
+/**
+ * Runs `make()` with every primitive it makes carved from memory of its own (see "Own memory"),
+ * and returns what it returned. Nested calls each get their own.
+ */
+export function inOwnMemory<T>(make: () => T): T {
+  const outer = arena;
+  arena = { chunk: undefined, used: 0, size: OWN_WORDS };
+  try {
+    return make();
+  } finally {
+    arena = outer;
+  }
 }
 
 /** The key under which runtimes print a custom inspection (Node's util.inspect, Deno, Bun). */
