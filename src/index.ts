@@ -14,6 +14,7 @@ export { Event } from './event.js';
 export { configure, DEFAULT_SPIN, type Settings, type WaitOptions } from './internal/futex.js';
 export type { Held } from './internal/hold.js';
 export { Lock } from './lock.js';
+export { ownMemory } from './own-memory.js';
 export { revive } from './revive.js';
 export { RLock } from './rlock.js';
 export { BoundedSemaphore, Semaphore } from './semaphore.js';
