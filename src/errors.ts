@@ -24,7 +24,9 @@ export type WeftErrorCode =
  * thread. Python raises `RuntimeError` in the same places. The primitive's state is unchanged.
  */
 export class RuntimeError extends Error {
+  /** Always `'RuntimeError'`: survives crossing threads, where the prototype does not. */
   override readonly name = 'RuntimeError' as const;
+  /** Always `'WEFT_RUNTIME'`. */
   readonly code: WeftErrorCode = 'WEFT_RUNTIME';
 }
 
@@ -33,13 +35,17 @@ export class RuntimeError extends Error {
  * initial value. Python raises `ValueError` there. Extends RangeError. The state is unchanged.
  */
 export class ValueError extends RangeError {
+  /** Always `'ValueError'`: survives crossing threads, where the prototype does not. */
   override readonly name = 'ValueError' as const;
+  /** Always `'WEFT_VALUE'`. */
   readonly code: WeftErrorCode = 'WEFT_VALUE';
 }
 
 /** Thrown by `hold()` / `holdAsync()` when the timeout passes before the primitive is acquired. */
 export class TimeoutError extends Error {
+  /** Always `'TimeoutError'`: survives crossing threads, where the prototype does not. */
   override readonly name = 'TimeoutError' as const;
+  /** Always `'WEFT_TIMEOUT'`. */
   readonly code: WeftErrorCode = 'WEFT_TIMEOUT';
 }
 
@@ -60,12 +66,20 @@ export class BrokenBarrierError extends Error {
  * `primitive` names the kind; `holder` is the identity (`getIdent()`) of the thread that ended.
  */
 export class AbandonedError extends Error {
+  /** Always `'AbandonedError'`: survives crossing threads, where the prototype does not. */
   override readonly name = 'AbandonedError' as const;
+  /** Always `'WEFT_ABANDONED'`. */
   readonly code: WeftErrorCode = 'WEFT_ABANDONED';
   /** The kind of primitive: 'Lock', 'RLock', 'Semaphore' or 'BoundedSemaphore' (a Condition names its lock). */
   readonly primitive: string;
   /** The identity of the thread that ended while holding it. */
   readonly holder: number;
+  /**
+   * Made by weft when a waiter takes over what an ended thread held.
+   * @param primitive - the kind of primitive.
+   * @param holder - the identity of the thread that ended.
+   * @param message - replaces the default message.
+   */
   constructor(primitive: string, holder: number, message?: string) {
     super(
       message ??
@@ -82,13 +96,17 @@ export class AbandonedError extends Error {
  * or wherever `Atomics.wait` throws). The message names the `Async` twin to use instead.
  */
 export class CannotBlockError extends Error {
+  /** Always `'CannotBlockError'`: survives crossing threads, where the prototype does not. */
   override readonly name = 'CannotBlockError' as const;
+  /** Always `'WEFT_CANNOT_BLOCK'`. */
   readonly code: WeftErrorCode = 'WEFT_CANNOT_BLOCK';
 }
 
 /** SharedArrayBuffer is missing: in a browser, the page is not cross-origin isolated. */
 export class SharedMemoryError extends Error {
+  /** Always `'SharedMemoryError'`: survives crossing threads, where the prototype does not. */
   override readonly name = 'SharedMemoryError' as const;
+  /** Always `'WEFT_NO_SHARED_MEMORY'`. */
   readonly code: WeftErrorCode = 'WEFT_NO_SHARED_MEMORY';
 }
 

@@ -1,3 +1,16 @@
+/**
+ * weft-threading: Python's `threading` across JavaScript worker threads, on SharedArrayBuffer and
+ * Atomics. Every wait has a blocking form for workers (`wait`, `acquire`, `join`) and a Promise form
+ * for any thread (`waitAsync`, `acquireAsync`, `joinAsync`); times are milliseconds.
+ *
+ * Sharing: put a primitive in `postMessage` or `workerData`; it arrives as a plain object, and
+ * {@link revive} (deep) or `X.from()` makes it live again. `TypeError: x.acquire is not a function`
+ * on the receiving side means that this step is missing. For a worker you do not trust, make what
+ * you give it inside {@link ownMemory}.
+ *
+ * @packageDocumentation
+ */
+
 export { Barrier } from './barrier.js';
 export { Condition } from './condition.js';
 export {
@@ -18,5 +31,5 @@ export { ownMemory } from './own-memory.js';
 export { revive } from './revive.js';
 export { RLock } from './rlock.js';
 export { BoundedSemaphore, Semaphore } from './semaphore.js';
-export { currentThread, getIdent, Thread } from './thread.js';
+export { currentThread, getIdent, Thread, type ThreadOptions } from './thread.js';
 export { Timer } from './timer.js';
