@@ -156,7 +156,14 @@ export function describe(value: unknown): string {
       return 'a symbol';
     default: {
       const kind = (value as { __weft?: unknown }).__weft;
-      if (typeof kind === 'string') return withArticle(kind);
+      if (typeof kind === 'string') {
+        // A plain copy (no prototype) is what a primitive becomes after crossing threads: say how
+        // to make it live, since a missing revive() is the usual cause.
+        const proto = Object.getPrototypeOf(value);
+        return proto === Object.prototype || proto === null
+          ? `a plain copy of ${withArticle(kind)} (it crossed threads and was not revived: use revive() or ${kind}.from())`
+          : withArticle(kind);
+      }
       const ctor = (value as object).constructor;
       return ctor && typeof ctor.name === 'string' && ctor.name !== 'Object' && ctor.name !== ''
         ? withArticle(ctor.name)

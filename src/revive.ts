@@ -28,6 +28,10 @@ import { BoundedSemaphore, Semaphore } from './semaphore.js';
  * returned untouched, and cycles are followed once. A `Timer` does not cross threads (its function
  * cannot): send its `finished` Event, which another thread can `set()` to cancel it.
  *
+ * `workerData` and a message's `data` are typed `any`: give the shape as the type argument,
+ * `revive<{ slots: Semaphore }>(workerData)`, rather than casting.
+ *
+ * @typeParam T - the shape of the value, with live primitives (as the sender wrote it).
  * @param value - what arrived in a message or in `workerData`.
  * @returns the same shape, with live primitives.
  * @example

@@ -421,7 +421,7 @@ describe('sharing', () => {
     );
     assert.match(
       message(() => Lock.from(structuredClone(new Event()))),
-      /expected a Lock .*got an Event$/,
+      /expected a Lock .*got a plain copy of an Event \(it crossed threads and was not revived: use revive\(\) or Event\.from\(\)\)$/,
     );
     assert.match(
       message(() => RLock.from(new Lock())),
@@ -454,6 +454,11 @@ describe('sharing', () => {
     assert.doesNotMatch(
       message(() => Event.from(1)),
       /\ba [AEIO]/,
+    );
+    // A primitive that crossed threads and was not revived is named as such, with the way out.
+    assert.match(
+      message(() => new Condition(structuredClone(new Lock()) as Lock)),
+      /^Condition: lock must be a Lock or an RLock, got a plain copy of a Lock \(.*use revive\(\) or Lock\.from\(\)\)$/,
     );
   });
 
