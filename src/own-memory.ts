@@ -13,9 +13,9 @@ import { describe, typeError } from './errors.js';
 import { inOwnMemory } from './internal/memory.js';
 
 /**
- * Calls `make()` and returns its result, with every weft primitive made during the call carved from
- * shared memory of its own: a thread given those primitives can reach them, and each other, but
- * nothing made outside the call. Never blocks.
+ * Never blocks; calls `make()` and returns its result, with every weft primitive made during the
+ * call carved from shared memory of its own: a thread given those primitives can reach them, and
+ * each other, but nothing made outside the call.
  *
  * Use it for what you hand to a worker you do not trust: by default a primitive shares its memory
  * with the others made on the same thread (a 64 KiB chunk), and a handle to one of them is enough to

@@ -17,8 +17,8 @@ import { RLock } from './rlock.js';
 import { BoundedSemaphore, Semaphore } from './semaphore.js';
 
 /**
- * Returns `value` with every weft primitive inside it made live again after crossing threads.
- * Never blocks.
+ * Never blocks; returns `value` with every weft primitive inside it made live again after crossing
+ * threads.
  *
  * A primitive sent with `postMessage` or in `workerData` arrives as a plain object, without its
  * methods: calling one then fails with an error such as `TypeError: slots.acquire is not a
