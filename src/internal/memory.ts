@@ -17,7 +17,8 @@
  * words the primitive spans, so that X.from() refuses a handle of another kind, a made-up object, or
  * one whose view ends before the primitive does (TypeError, instead of a RangeError from inside a
  * method, or a method working half-way). The size lives in the tag rather than in a table so that a
- * primitive's layout is written once, in its own file (the `words` it asks `place` for).
+ * primitive's layout is written once, in its own file (the `words` it asks `place` for). A tag that a
+ * caller wrote into memory of its own can claim any size; it can only mislead that caller.
  *
  * Own memory. Every primitive carved from a chunk shares the chunk: a thread given one handle holds
  * a view of the whole chunk, and could make live handles to the primitives beside it (by writing its
@@ -48,7 +49,7 @@ export type KindName = keyof typeof Kind;
 const TAG_BASE = 0x57660000;
 
 const CHUNK_WORDS = 16384; // 64 KiB
-const OWN_WORDS = 64; // 256 B: the first chunk of an ownMemory() call
+const OWN_WORDS = 64; // 256 B: each chunk of an ownMemory() call (more for a primitive that needs it)
 const MAX_WORDS = 0xff; // a primitive's size fits the tag's second byte
 
 /** A chunk being carved: the shared one of this thread, or one ownMemory() call's. */
