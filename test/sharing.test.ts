@@ -145,6 +145,32 @@ describe('sharing', () => {
     assert.equal(b.value, 0);
   });
 
+  test('workerData: primitives in a Map (keys and values) or a Set arrive live (regression: they arrived dead)', async () => {
+    const a = new Event();
+    const b = new Event();
+    const sem = new Semaphore(0);
+    const lock = new Lock();
+    const r = await watchdog(
+      runInWorker<string[]>(
+        'sharing',
+        'revivedInMapAndSet',
+        new Map([
+          ['a', a],
+          ['b', b],
+        ]),
+        new Map([[sem, 'sem']]),
+        new Set([lock]),
+      ).result,
+      10000,
+      'worker',
+    );
+    assert.deepEqual(r, ['a:true', 'b:true', 'sem:true', 'lock:true']);
+    assert.equal(a.isSet() && b.isSet(), true);
+    assert.equal(sem.value, 1);
+    assert.equal(lock.locked(), true, 'taken in the worker, on the same memory');
+    lock.release();
+  });
+
   test('postMessage from a worker: primitives made there, nested, are live here after revive', async () => {
     const msg = await watchdog(runInWorker<unknown>('sharing', 'makeAndSend').result, 10000, 'worker');
     // The worker has exited; its primitives live on, since this thread still holds their memory.
