@@ -2,19 +2,25 @@
  * barrier.pml: Barrier (src/barrier.ts) over the wait/wake layer (futex.pml).
  *
  * Mirrors src/barrier.ts:
- *   5-32     `Layout: [TAG, STATE, PARTIES]`          the header's layout, protocol and argument
- *   40-54    `const STATE = 1;`                        the constants (checked by test/models.test.ts)
- *   138-141  `wait(timeout?: number): number {`       block(passSteps)
- *   148-167  `async waitAsync(`                        signal already aborted: break a FILLING pass,
+ *   5-56     `Layout: [TAG, STATE, PARTIES, ID_HI, ID_LO, WATCHED]`  the header's layout, protocol
+ *                                                      and argument
+ *   65-82    `const STATE = 1;`                        the constants (checked by test/models.test.ts)
+ *   196-199  `wait(timeout?: number): number {`       block(passSteps)
+ *   206-225  `async waitAsync(`                        signal already aborted: break a FILLING pass,
  *                                                      reject; else later(passSteps)
- *   173-192  `reset(): void {`                         RESETTING (or FILLING GEN+1 if nobody inside)
- *   195-206  `abort(): void {`                         -> BROKEN
- *   216-286  `function* passSteps(`                    enter (CAS COUNT+1; the last moves to ACTION),
+ *   231-251  `reset(): void {`                         RESETTING (or FILLING GEN+1 if nobody inside)
+ *   254-265  `abort(): void {`                         -> BROKEN
+ *   275-378  `function* passSteps(`                    enter (CAS COUNT+1; the last moves to ACTION),
  *                                                      sleep in ACTION/RESETTING; the last arriver
  *                                                      runs the action and opens GEN+1; the others
  *                                                      sleep until GEN moves or the pass breaks
- *   292-304  `function breakPass(`                     FILLING|ACTION -> BROKEN in the waiter's GEN
- *   307-320  `function leave(`                         COUNT -= 1; the last out of RESETTING reopens
+ *   409-421  `function breakPass(`                     FILLING|ACTION -> BROKEN in the waiter's GEN
+ *   424-437  `function leave(`                         COUNT -= 1; the last out of RESETTING reopens
+ * Not modelled: the WHY bits of STATE (a label written by the CAS that breaks a pass, read only to
+ * name the error: no transition depends on it) and the watch for dead parties (weft Threads
+ * recorded in the registry of lives; its sleeps in slices are spurious wake-ups, which every sleep
+ * here may already have, and its take-over of a dead party is a breakPass followed by a leave on
+ * that party's behalf, the steps a party that times out makes).
  *
  * Scenarios: NWORKERS threads make WAITS waits each on a barrier of PARTIES (run.sh sets them):
  *   PARTIES 2, NWORKERS 4, WAITS 1: two passes; newcomers arrive while the first pass runs its action
@@ -55,7 +61,7 @@
 #else
 #define NPROC NWORKERS
 #endif
-#define NWORDS 3   /* [TAG, STATE, PARTIES] */
+#define NWORDS 3   /* [TAG, STATE, PARTIES] (ID_HI, ID_LO, WATCHED: not modelled) */
 #define MAXGEN 6
 
 #define BAR_STATE 1          /* weft: src/barrier.ts STATE */
@@ -63,7 +69,7 @@
 #define COUNT_MASK 4095      /* weft: src/barrier.ts COUNT_MASK */
 #define PHASE_SHIFT 12       /* weft: src/barrier.ts PHASE_SHIFT */
 #define PHASE_MASK (3 << PHASE_SHIFT) /* weft: src/barrier.ts PHASE_MASK */
-#define GEN_SHIFT 14         /* weft: src/barrier.ts GEN_SHIFT */
+#define GEN_SHIFT 17         /* weft: src/barrier.ts GEN_SHIFT */
 #define FILLING 0            /* weft: src/barrier.ts FILLING */
 #define ACTION (1 << PHASE_SHIFT)     /* weft: src/barrier.ts ACTION */
 #define BROKEN (2 << PHASE_SHIFT)     /* weft: src/barrier.ts BROKEN */
