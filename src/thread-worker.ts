@@ -17,6 +17,10 @@
  *     worker needs its event loop, which that join() holds.
  *   - terminate() runs no code here: the starting thread's 'exit' event sets `done` (thread.ts).
  *
+ * A trap it points out: primitives made while the target module is imported (module level, in it or
+ * in a module it imports) are made again in every thread that imports that module, so they are
+ * different primitives in each: if the import carved shared memory (internal/memory.ts), it warns.
+ *
  * Life (internal/life.ts): before the target loads, it adopts the registry and its slot and turns
  * on recording (Locks it takes record it as holder; permits it takes with hold() are recorded).
  * In its last moment, when it runs no more code (process 'exit', moved to the end of the listeners
@@ -28,6 +32,7 @@
 import { Event } from './event.js';
 import { adoptIdent, me } from './internal/ident.js';
 import { begin, end } from './internal/life.js';
+import { _carvingMark } from './internal/memory.js';
 import { _recordHolders } from './lock.js';
 import { revive } from './revive.js';
 import { _releaseLeftovers } from './semaphore.js';
@@ -94,7 +99,10 @@ if (!web) {
 
 let outcome: Outcome;
 try {
+  const before = _carvingMark();
   const mod = (await import(init.target)) as { default?: unknown };
+  const after = _carvingMark();
+  if (after[0] !== before[0] || after[1] !== before[1]) warnModuleLevel();
   if (typeof mod.default !== 'function') {
     throw new TypeError(`Thread ${init.name}: ${init.target} has no default export to call`);
   }
@@ -111,6 +119,19 @@ if (web) {
   proc?.off?.('exit', onEarlyExit);
   proc?.off?.('uncaughtExceptionMonitor', onUncaught);
   proc?.on?.('exit', last);
+}
+
+/**
+ * Warns (once per thread) that importing the target made weft primitives at module level: made
+ * again in each thread that imports the module, they are different primitives in each.
+ */
+function warnModuleLevel(): void {
+  console.warn(
+    `weft: Thread ${init.name}: importing ${init.target} made weft primitives at module level (e.g. ` +
+      '`export const lock = new Lock()`). Each thread that imports a module makes its own: they are ' +
+      'different primitives in each thread and do not synchronise anything between them. Make shared ' +
+      "primitives in one thread and pass them in the Thread's args (or postMessage / workerData).",
+  );
 }
 
 /** The end of the target: post the outcome, give back leftover permits, then set `done`. Once. */

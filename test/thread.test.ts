@@ -566,6 +566,21 @@ describe('Thread', () => {
     });
 
     test(
+      'a target module that makes a primitive at module level is warned about, once, naming it',
+      T,
+      async () => {
+        const r = await child(['module-level']);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /joined true true result false/);
+        const warnings =
+          r.stderr.match(/weft: Thread \S+: importing \S+ made weft primitives at module level/g) ?? [];
+        assert.equal(warnings.length, 1, r.stderr);
+        assert.match(r.stderr, /weft: Thread trap: importing \S*module-level\.js/);
+        assert.match(r.stderr, /different primitives in each thread/);
+      },
+    );
+
+    test(
       'a daemon thread that never ends (blocked in a wait) does not keep the process alive',
       T,
       async () => {
