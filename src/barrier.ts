@@ -132,7 +132,9 @@ export class Barrier {
   /**
    * Makes a barrier for `parties` threads. Never blocks.
    * @param parties - how many threads each pass waits for: an integer from 1 to 4095.
-   * @param action - called by the last thread to arrive, before any is released (this handle's own).
+   * @param action - called by the last thread to arrive, before any is released: this handle's own,
+   *   so it runs only when this thread is that last arriver (an action given in a thread that never
+   *   waits on the barrier never runs; a thread that should run it must pass it to `Barrier.from`).
    * @param timeout - default timeout of `wait` in ms.
    * @throws TypeError / RangeError for bad arguments.
    */
@@ -161,7 +163,8 @@ export class Barrier {
 
   /**
    * Gives back a live Barrier from one that crossed threads, with this thread's own action. Never blocks.
-   * @param action - called on this thread when this thread is the last to arrive.
+   * @param action - called on this thread when this thread is the last to arrive (never, if this
+   *   thread does not wait on the barrier).
    * @throws TypeError if `value` is not a Barrier.
    */
   static from(value: unknown, action?: () => void): Barrier {
