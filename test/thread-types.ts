@@ -5,7 +5,7 @@
  * `args` against the module's default export and types `result` as its awaited return.
  */
 
-import { Event, Thread } from 'weft-threading';
+import { Event, type Lock, revive, Thread } from 'weft-threading';
 
 type Job = typeof import('./fixtures/threads/typed.js');
 type NoArgs = typeof import('./fixtures/threads/no-args.js');
@@ -54,4 +54,17 @@ export function typedThreads(): void {
   void r;
   // @ts-expect-error an untyped result is unknown: it must be narrowed before use
   void u.result.sum;
+}
+
+type WorkerData = typeof import('node:worker_threads')['workerData'];
+
+/** revive in a plain worker: the type argument types what arrived (workerData is `any`). */
+export function typedRevive(workerData: WorkerData): void {
+  const { ready, locks } = revive<{ ready: Event; locks: Lock[] }>(workerData);
+  const set: boolean = ready.isSet();
+  const held: boolean | undefined = locks[0]?.locked();
+  void set;
+  void held;
+  // @ts-expect-error typed: no such method
+  ready.acquire();
 }
