@@ -5,17 +5,17 @@
  *   5-56     `Layout: [TAG, STATE, PARTIES, ID_HI, ID_LO, WATCHED]`  the header's layout, protocol
  *                                                      and argument
  *   65-82    `const STATE = 1;`                        the constants (checked by test/models.test.ts)
- *   196-199  `wait(timeout?: number): number {`       block(passSteps)
- *   206-225  `async waitAsync(`                        signal already aborted: break a FILLING pass,
+ *   199-202  `wait(timeout?: number): number {`       block(passSteps)
+ *   209-228  `async waitAsync(`                        signal already aborted: break a FILLING pass,
  *                                                      reject; else later(passSteps)
- *   231-251  `reset(): void {`                         RESETTING (or FILLING GEN+1 if nobody inside)
- *   254-265  `abort(): void {`                         -> BROKEN
- *   275-378  `function* passSteps(`                    enter (CAS COUNT+1; the last moves to ACTION),
+ *   234-254  `reset(): void {`                         RESETTING (or FILLING GEN+1 if nobody inside)
+ *   257-268  `abort(): void {`                         -> BROKEN
+ *   278-381  `function* passSteps(`                    enter (CAS COUNT+1; the last moves to ACTION),
  *                                                      sleep in ACTION/RESETTING; the last arriver
  *                                                      runs the action and opens GEN+1; the others
  *                                                      sleep until GEN moves or the pass breaks
- *   409-421  `function breakPass(`                     FILLING|ACTION -> BROKEN in the waiter's GEN
- *   424-437  `function leave(`                         COUNT -= 1; the last out of RESETTING reopens
+ *   412-424  `function breakPass(`                     FILLING|ACTION -> BROKEN in the waiter's GEN
+ *   427-440  `function leave(`                         COUNT -= 1; the last out of RESETTING reopens
  * Not modelled: the WHY bits of STATE (a label written by the CAS that breaks a pass, read only to
  * name the error: no transition depends on it) and the watch for dead parties (weft Threads
  * recorded in the registry of lives; its sleeps in slices are spurious wake-ups, which every sleep
