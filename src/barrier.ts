@@ -37,7 +37,8 @@
  * threads than parties and this one descheduled throughout) would take the wrapped GEN for its own.
  *
  * A party that dies inside wait (internal/life.ts, docs/reliability.md "Faults"). A weft Thread
- * that has entered pass GEN records (ID, GEN) in its registry slot, then adds 1 to WATCHED (and
+ * that has entered pass GEN (other than the only party, or the last arriver of a barrier without an
+ * action, which leave at once) records (ID, GEN) in its registry slot, then adds 1 to WATCHED (and
  * wakes all sleepers if WATCHED was below 2, so that those who did not watch look again); it clears
  * the record, then subtracts 1, before it leaves in any way (its own leave() comes after the clear,
  * so a record still there proves that its thread has not left). While WATCHED counts a party other
@@ -318,29 +319,27 @@ function* passSteps(i32: Int32Array, at: number, action: (() => void) | undefine
   }
 
   const my = gen(s);
-  // A weft Thread records itself as inside pass `my`, so that the others see if it dies here.
-  let recorded = recordParty(Atomics.load(i32, at + ID_HI), Atomics.load(i32, at + ID_LO), my);
+  const last = index + 1 === parties;
+  // A weft Thread records itself as inside pass `my`, so that the others see if it dies here (not
+  // the last arriver of a pass without an action: it leaves at once; nor the only party).
+  let recorded =
+    parties > 1 &&
+    (!last || action !== undefined) &&
+    recordParty(Atomics.load(i32, at + ID_HI), Atomics.load(i32, at + ID_LO), my);
   // Wake the sleepers that did not watch (WATCHED counted nobody but, maybe, themselves) to look.
   if (recorded && Atomics.add(i32, at + WATCHED, 1) < 2) wake(i32, i);
-  /** Clears this thread's record, once: before it leaves in any way (a record proves it has not left). */
-  const unrecord = (): void => {
-    if (!recorded) return;
-    recorded = false;
-    unrecordParty();
-    Atomics.sub(i32, at + WATCHED, 1);
-  };
 
-  if (index + 1 === parties) {
+  if (last) {
     // The last to arrive: run the action, then open the next pass.
     try {
       action?.();
     } catch (error) {
-      unrecord();
+      recorded = recorded && unrecord(i32, at);
       breakPass(i32, i, my, ACTION_THREW);
       leave(i32, i, my);
       throw error;
     }
-    unrecord();
+    recorded = recorded && unrecord(i32, at);
     const seen = Atomics.compareExchange(i32, i, s, nextGen(s) | FILLING);
     if (seen === s) {
       wake(i32, i);
@@ -354,12 +353,12 @@ function* passSteps(i32: Int32Array, at: number, action: (() => void) | undefine
   for (;;) {
     s = Atomics.load(i32, i);
     if (gen(s) !== my) {
-      unrecord();
+      recorded = recorded && unrecord(i32, at);
       return index;
     }
     const phase = s & PHASE_MASK;
     if (phase === BROKEN || phase === RESETTING) {
-      unrecord();
+      recorded = recorded && unrecord(i32, at);
       leave(i32, i, my);
       throw broken(s);
     }
@@ -372,12 +371,19 @@ function* passSteps(i32: Int32Array, at: number, action: (() => void) | undefine
       outcome = yield sleep;
     } catch (error) {
       // Aborted: break the pass (unless it just completed) and leave it.
-      unrecord();
+      recorded = recorded && unrecord(i32, at);
       if (breakPass(i32, i, my, SIGNAL)) leave(i32, i, my);
       throw error;
     }
     if (outcome === 'timed-out') breakPass(i32, i, my, TIMEOUT); // then see the outcome on the next turn
   }
+}
+
+/** Clears this thread's record (before it leaves in any way: a record proves it has not left). */
+function unrecord(i32: Int32Array, at: number): false {
+  unrecordParty();
+  Atomics.sub(i32, at + WATCHED, 1);
+  return false;
 }
 
 /**

@@ -2,20 +2,20 @@
  * barrier.pml: Barrier (src/barrier.ts) over the wait/wake layer (futex.pml).
  *
  * Mirrors src/barrier.ts:
- *   5-56     `Layout: [TAG, STATE, PARTIES, ID_HI, ID_LO, WATCHED]`  the header's layout, protocol
+ *   5-57     `Layout: [TAG, STATE, PARTIES, ID_HI, ID_LO, WATCHED]`  the header's layout, protocol
  *                                                      and argument
- *   65-82    `const STATE = 1;`                        the constants (checked by test/models.test.ts)
- *   199-202  `wait(timeout?: number): number {`       block(passSteps)
- *   209-228  `async waitAsync(`                        signal already aborted: break a FILLING pass,
+ *   66-83    `const STATE = 1;`                        the constants (checked by test/models.test.ts)
+ *   200-203  `wait(timeout?: number): number {`       block(passSteps)
+ *   210-229  `async waitAsync(`                        signal already aborted: break a FILLING pass,
  *                                                      reject; else later(passSteps)
- *   234-254  `reset(): void {`                         RESETTING (or FILLING GEN+1 if nobody inside)
- *   257-268  `abort(): void {`                         -> BROKEN
- *   278-381  `function* passSteps(`                    enter (CAS COUNT+1; the last moves to ACTION),
+ *   235-255  `reset(): void {`                         RESETTING (or FILLING GEN+1 if nobody inside)
+ *   258-269  `abort(): void {`                         -> BROKEN
+ *   279-387  `function* passSteps(`                    enter (CAS COUNT+1; the last moves to ACTION),
  *                                                      sleep in ACTION/RESETTING; the last arriver
  *                                                      runs the action and opens GEN+1; the others
  *                                                      sleep until GEN moves or the pass breaks
- *   412-424  `function breakPass(`                     FILLING|ACTION -> BROKEN in the waiter's GEN
- *   427-440  `function leave(`                         COUNT -= 1; the last out of RESETTING reopens
+ *   418-430  `function breakPass(`                     FILLING|ACTION -> BROKEN in the waiter's GEN
+ *   433-446  `function leave(`                         COUNT -= 1; the last out of RESETTING reopens
  * Not modelled: the WHY bits of STATE (a label written by the CAS that breaks a pass, read only to
  * name the error: no transition depends on it) and the watch for dead parties (weft Threads
  * recorded in the registry of lives; its sleeps in slices are spurious wake-ups, which every sleep
