@@ -10,7 +10,7 @@
  *                                                      reject; else later(passSteps)
  *   235-255  `reset(): void {`                         RESETTING (or FILLING GEN+1 if nobody inside)
  *   258-269  `abort(): void {`                         -> BROKEN
- *   279-387  `function* passSteps(`                    enter (CAS COUNT+1; the last moves to ACTION),
+ *   279-380  `function* passSteps(`                    enter (CAS COUNT+1; the last moves to ACTION),
  *                                                      sleep in ACTION/RESETTING; the last arriver
  *                                                      runs the action and opens GEN+1; the others
  *                                                      sleep until GEN moves or the pass breaks
