@@ -2,15 +2,15 @@
  * A Barrier makes a fixed number of threads (parties) wait for each other, pass after pass
  * (Python's threading.Barrier).
  *
- * Layout: [TAG, STATE, PARTIES, ID_HI, ID_LO, WATCHED]. STATE packs:
+ * Layout: [TAG, STATE, PARTIES, ID_HI, ID_LO]. STATE packs:
  *   bits 0-11   COUNT   FILLING: threads arrived; BROKEN/RESETTING: threads still inside
  *   bits 12-13  PHASE   0 FILLING | 1 ACTION (the last arriver runs the action) | 2 BROKEN | 3 RESETTING
  *   bits 14-16  WHY     BROKEN: why it broke (TIMEOUT, SIGNAL, ABORT, ACTION_THREW, PARTY_ENDED;
  *                       written by the same CAS that breaks it, so every waiter that sees BROKEN
  *                       sees why); 0 in the other phases
- *   bits 17-31  GEN     pass number, +1 when a pass completes or a reset finishes (wraps at 2^15)
- * ID_HI, ID_LO: the barrier's identity, drawn at construction (for the registry of lives);
- * WATCHED: how many parties inside a pass are weft Threads recorded in the registry (see below).
+ *   bit  17     WATCH   a party that records itself (a weft Thread) has entered this pass
+ *   bits 18-31  GEN     pass number, +1 when a pass completes or a reset finishes (wraps at 2^14)
+ * ID_HI, ID_LO: the barrier's identity, drawn at construction (for the registry of lives).
  * Python's states map as: filling = FILLING, draining = the instant GEN moves on, resetting =
  * RESETTING, broken = BROKEN.
  *
@@ -33,33 +33,32 @@
  * move knows its pass completed, even if the barrier broke after that.
  * No lost wake-up: every transition changes STATE before it wakes all sleepers on STATE, and every
  * waiter sleeps only on the exact STATE value it last read.
- * Limits: parties <= 4095; a waiter that misses 2^15 consecutive passes (only possible with more
+ * Limits: parties <= 4095; a waiter that misses 2^14 consecutive passes (only possible with more
  * threads than parties and this one descheduled throughout) would take the wrapped GEN for its own.
  *
  * A party that dies inside wait (internal/life.ts, docs/reliability.md "Faults"). A weft Thread
- * that has entered pass GEN (other than the only party, or the last arriver of a barrier without an
- * action, which leave at once) records (ID, GEN) in its registry slot, then adds 1 to WATCHED (and
- * wakes all sleepers if WATCHED was below 2, so that those who did not watch look again); it clears
- * the record, then subtracts 1, before it leaves in any way (its own leave() comes after the clear,
- * so a record still there proves that its thread has not left). While WATCHED counts a party other
- * than itself, a waiter inside the pass sleeps in slices of SLICE ms, and between slices looks for
- * records of dead threads in its pass; so does a newcomer sleeping on a pass in ACTION or
- * RESETTING, for that pass. It takes over each one it finds (CAS in the registry, so once), breaks
- * the pass (WHY PARTY_ENDED; nothing if it has completed), and leaves it on the dead party's behalf
- * (COUNT -= 1, so a RESETTING pass still reopens). The others then leave with BrokenBarrierError as
- * for any break. No watch is missed: a party's entry CAS changes STATE before it counts itself, so
- * a waiter either sleeps on the older STATE (and is woken by that count's wake-up, or does not
- * sleep at all) or read the newer one, and a waiter takes one slice on every STATE value it has
- * not slept on before. All this only where weft Threads exist (a registry is known). Not detected:
- * a party killed between entering and recording; a party that is not a weft Thread, or whose slot
- * already records another barrier; a dead party of a pass that other parties complete first
- * (the pass completes: nobody is kept waiting).
+ * (other than the only party, or the last arriver of a barrier without an action, which leave at
+ * once) sets WATCH in its entry CAS, then, if WATCH was not set yet, wakes all sleepers, then
+ * records (ID, GEN) in its registry slot; it clears the record before it leaves in any way (its own
+ * leave() comes after, so a record still there proves that its thread has not left). A waiter that
+ * sleeps on a STATE with WATCH (inside the pass, or a newcomer waiting for a pass in ACTION or
+ * RESETTING to finish) sleeps in slices of SLICE ms, and between slices looks for records of dead
+ * threads in that pass. It takes over each one it finds (CAS in the registry, so once), breaks the
+ * pass (WHY PARTY_ENDED; nothing if it has completed), and leaves it on the dead party's behalf
+ * (COUNT -= 1, so a RESETTING pass still reopens). The others then leave with BrokenBarrierError
+ * as for any break. No watch is missed: WATCH goes into STATE with the entry itself, so a waiter
+ * either read a STATE with WATCH (and watches), or sleeps on an older value, which the entry has
+ * changed (it does not sleep) or is woken by the wake-up that follows. WATCH stays until the pass
+ * completes or a reset reopens the barrier (both write GEN+1 with no other bit). Only where weft
+ * Threads exist (a registry is known). Not detected: a party killed between entering and recording;
+ * a party that is not a weft Thread, or whose slot already records another barrier; a dead party
+ * of a pass that the others complete first (the pass completes: nobody is kept waiting).
  */
 
 import { BrokenBarrierError, type BrokenBarrierReason, describe, rangeError, typeError } from './errors.js';
 import { block, later, type Sleep, type Steps, signalOf, type WaitOptions, wake } from './internal/futex.js';
 import { drawIdent } from './internal/ident.js';
-import { deadParties, recordParty, registry, SLICE, unrecordParty } from './internal/life.js';
+import { canRecordParty, deadParties, recordParty, registry, SLICE, unrecordParty } from './internal/life.js';
 import { adopt, inspect, place } from './internal/memory.js';
 import { checkTimeout, deadlineOf } from './internal/timeout.js';
 
@@ -67,15 +66,15 @@ const STATE = 1;
 const PARTIES = 2;
 const ID_HI = 3;
 const ID_LO = 4;
-const WATCHED = 5;
-const WORDS = 6;
+const WORDS = 5;
 
 const COUNT_MASK = 0xfff;
 const PHASE_SHIFT = 12;
 const PHASE_MASK = 3 << PHASE_SHIFT;
 const WHY_SHIFT = 14;
 const WHY_MASK = 7 << WHY_SHIFT;
-const GEN_SHIFT = 17;
+const WATCH = 1 << 17;
+const GEN_SHIFT = 18;
 const FILLING = 0;
 const ACTION = 1 << PHASE_SHIFT;
 const BROKEN = 2 << PHASE_SHIFT;
@@ -280,19 +279,31 @@ function* passSteps(i32: Int32Array, at: number, action: (() => void) | undefine
   const i = at + STATE;
   const parties = Atomics.load(i32, at + PARTIES);
   const sleep: Sleep = { i32, index: i, value: 0, slice: undefined };
-  let looked = -1; // the last STATE value slept on (-1 is none: WHY is 0 outside BROKEN)
+  // Whether this thread can record itself as a party (a weft Thread), and so sets WATCH on entering.
+  const recordable = parties > 1 && canRecordParty();
 
   // Enter the pass under way.
   let s = Atomics.load(i32, i);
   let index: number;
+  let recorded = false;
   for (;;) {
     const phase = s & PHASE_MASK;
     if (phase === BROKEN) throw broken(s);
     if (phase === FILLING) {
       index = s & COUNT_MASK;
-      const next = index + 1 === parties ? (s & ~COUNT_MASK) | ACTION | parties : s + 1;
+      const last = index + 1 === parties;
+      // Not recorded: the last arriver of a barrier without an action (it leaves at once).
+      recorded = recordable && (!last || action !== undefined);
+      const w = recorded ? WATCH : 0;
+      const next = last ? (s & ~COUNT_MASK) | ACTION | parties | w : (s + 1) | w;
       const seen = Atomics.compareExchange(i32, i, s, next);
       if (seen === s) {
+        if (recorded) {
+          // The first recorded party of the pass: wake the sleepers, which did not watch, to watch
+          // (before recording: a death between the two is then one of entering unrecorded).
+          if ((s & WATCH) === 0) wake(i32, i);
+          recordParty(Atomics.load(i32, at + ID_HI), Atomics.load(i32, at + ID_LO), gen(next));
+        }
         s = next;
         break;
       }
@@ -303,8 +314,7 @@ function* passSteps(i32: Int32Array, at: number, action: (() => void) | undefine
     // are in): a timeout or an abort here leaves it alone (an abort is thrown from the yield); but a
     // dead party inside it, which would keep it from ever finishing, is taken over.
     sleep.value = s;
-    sleep.slice = watch(i32, at, 0, s !== looked);
-    looked = s;
+    sleep.slice = watch(s);
     if (sleep.slice !== undefined && takeOverDead(i32, at, gen(s))) {
       s = Atomics.load(i32, i);
       continue;
@@ -319,27 +329,17 @@ function* passSteps(i32: Int32Array, at: number, action: (() => void) | undefine
   }
 
   const my = gen(s);
-  const last = index + 1 === parties;
-  // A weft Thread records itself as inside pass `my`, so that the others see if it dies here (not
-  // the last arriver of a pass without an action: it leaves at once; nor the only party).
-  let recorded =
-    parties > 1 &&
-    (!last || action !== undefined) &&
-    recordParty(Atomics.load(i32, at + ID_HI), Atomics.load(i32, at + ID_LO), my);
-  // Wake the sleepers that did not watch (WATCHED counted nobody but, maybe, themselves) to look.
-  if (recorded && Atomics.add(i32, at + WATCHED, 1) < 2) wake(i32, i);
-
-  if (last) {
+  if (index + 1 === parties) {
     // The last to arrive: run the action, then open the next pass.
     try {
       action?.();
     } catch (error) {
-      recorded = recorded && unrecord(i32, at);
+      recorded = recorded && unrecord();
       breakPass(i32, i, my, ACTION_THREW);
       leave(i32, i, my);
       throw error;
     }
-    recorded = recorded && unrecord(i32, at);
+    recorded = recorded && unrecord();
     const seen = Atomics.compareExchange(i32, i, s, nextGen(s) | FILLING);
     if (seen === s) {
       wake(i32, i);
@@ -353,25 +353,24 @@ function* passSteps(i32: Int32Array, at: number, action: (() => void) | undefine
   for (;;) {
     s = Atomics.load(i32, i);
     if (gen(s) !== my) {
-      recorded = recorded && unrecord(i32, at);
+      recorded = recorded && unrecord();
       return index;
     }
     const phase = s & PHASE_MASK;
     if (phase === BROKEN || phase === RESETTING) {
-      recorded = recorded && unrecord(i32, at);
+      recorded = recorded && unrecord();
       leave(i32, i, my);
       throw broken(s);
     }
     sleep.value = s;
-    sleep.slice = watch(i32, at, recorded ? 1 : 0, s !== looked);
-    looked = s;
+    sleep.slice = watch(s);
     if (sleep.slice !== undefined && takeOverDead(i32, at, my)) continue;
     let outcome: 'ok' | 'not-equal' | 'timed-out';
     try {
       outcome = yield sleep;
     } catch (error) {
       // Aborted: break the pass (unless it just completed) and leave it.
-      recorded = recorded && unrecord(i32, at);
+      recorded = recorded && unrecord();
       if (breakPass(i32, i, my, SIGNAL)) leave(i32, i, my);
       throw error;
     }
@@ -380,21 +379,17 @@ function* passSteps(i32: Int32Array, at: number, action: (() => void) | undefine
 }
 
 /** Clears this thread's record (before it leaves in any way: a record proves it has not left). */
-function unrecord(i32: Int32Array, at: number): false {
+function unrecord(): false {
   unrecordParty();
-  Atomics.sub(i32, at + WATCHED, 1);
   return false;
 }
 
 /**
- * The slice to sleep in, where weft Threads exist: SLICE while a recorded party other than the
- * caller (`mine`: 1 if the caller is recorded itself) is inside a pass of this barrier; else SLICE
- * once for each new STATE value (`fresh`: a party may have entered, changing STATE, and not yet
- * counted itself in WATCHED, whose wake-up then may come before this sleep); else no limit.
+ * The slice to sleep on STATE value `s` in: SLICE if a recorded party has entered its pass (WATCH)
+ * and weft Threads exist here (a registry is known); else no limit.
  */
-function watch(i32: Int32Array, at: number, mine: number, fresh: boolean): number | undefined {
-  if (registry() === undefined) return undefined;
-  return fresh || Atomics.load(i32, at + WATCHED) > mine ? SLICE : undefined;
+function watch(s: number): number | undefined {
+  return (s & WATCH) !== 0 && registry() !== undefined ? SLICE : undefined;
 }
 
 /**
@@ -404,7 +399,6 @@ function watch(i32: Int32Array, at: number, mine: number, fresh: boolean): numbe
 function takeOverDead(i32: Int32Array, at: number, my: number): boolean {
   const { parties } = deadParties(Atomics.load(i32, at + ID_HI), Atomics.load(i32, at + ID_LO), my);
   if (parties === 0) return false;
-  Atomics.sub(i32, at + WATCHED, parties);
   const i = at + STATE;
   breakPass(i32, i, my, PARTY_ENDED);
   for (let k = 0; k < parties; k++) leave(i32, i, my);

@@ -380,6 +380,12 @@ export function recordParty(barHi: number, barLo: number, gen: number): boolean 
   return true;
 }
 
+/** @internal Whether recordParty would record now: a registered thread whose entry is free. */
+export function canRecordParty(): boolean {
+  const r = cached;
+  return r !== undefined && ownSlot >= 0 && Atomics.load(r, HEADER + ownSlot * SLOT + PARTY + 2) === 0;
+}
+
 /** @internal Undoes this thread's recordParty (it leaves the pass). */
 export function unrecordParty(): void {
   const r = cached;
