@@ -2,10 +2,15 @@
  * A Barrier makes a fixed number of threads (parties) wait for each other, pass after pass
  * (Python's threading.Barrier).
  *
- * Layout: [TAG, STATE, PARTIES]. STATE packs:
+ * Layout: [TAG, STATE, PARTIES, ID_HI, ID_LO]. STATE packs:
  *   bits 0-11   COUNT   FILLING: threads arrived; BROKEN/RESETTING: threads still inside
  *   bits 12-13  PHASE   0 FILLING | 1 ACTION (the last arriver runs the action) | 2 BROKEN | 3 RESETTING
- *   bits 14-31  GEN     pass number, +1 when a pass completes or a reset finishes (wraps at 2^18)
+ *   bits 14-16  WHY     BROKEN: why it broke (TIMEOUT, SIGNAL, ABORT, ACTION_THREW, PARTY_ENDED;
+ *                       written by the same CAS that breaks it, so every waiter that sees BROKEN
+ *                       sees why); 0 in the other phases
+ *   bit  17     WATCH   a party that records itself (a weft Thread) has entered this pass
+ *   bits 18-31  GEN     pass number, +1 when a pass completes or a reset finishes (wraps at 2^14)
+ * ID_HI, ID_LO: the barrier's identity, drawn at construction (for the registry of lives).
  * Python's states map as: filling = FILLING, draining = the instant GEN moves on, resetting =
  * RESETTING, broken = BROKEN.
  *
@@ -28,27 +33,77 @@
  * move knows its pass completed, even if the barrier broke after that.
  * No lost wake-up: every transition changes STATE before it wakes all sleepers on STATE, and every
  * waiter sleeps only on the exact STATE value it last read.
- * Limits: parties <= 4095; a waiter that misses 2^18 consecutive passes (only possible with more
+ * Limits: parties <= 4095; a waiter that misses 2^14 consecutive passes (only possible with more
  * threads than parties and this one descheduled throughout) would take the wrapped GEN for its own.
+ *
+ * A party that dies inside wait (internal/life.ts, docs/reliability.md "Faults"). A weft Thread
+ * (other than the only party, or the last arriver of a barrier without an action, which leave at
+ * once) sets WATCH in its entry CAS, then, if WATCH was not set yet, wakes all sleepers, then
+ * records (ID, GEN) in its registry slot; it clears the record before it leaves in any way (its own
+ * leave() comes after, so a record still there proves that its thread has not left). A waiter that
+ * sleeps on a STATE with WATCH (inside the pass, or a newcomer waiting for a pass in ACTION or
+ * RESETTING to finish) sleeps in slices of SLICE ms, and between slices looks for records of dead
+ * threads in that pass. It takes over each one it finds (CAS in the registry, so once), breaks the
+ * pass (WHY PARTY_ENDED; nothing if it has completed), and leaves it on the dead party's behalf
+ * (COUNT -= 1, so a RESETTING pass still reopens). The others then leave with BrokenBarrierError
+ * as for any break. No watch is missed: WATCH goes into STATE with the entry itself, so a waiter
+ * either read a STATE with WATCH (and watches), or sleeps on an older value, which the entry has
+ * changed (it does not sleep) or is woken by the wake-up that follows. WATCH stays until the pass
+ * completes or a reset reopens the barrier (both write GEN+1 with no other bit). Only where weft
+ * Threads exist (a registry is known). Not detected: a party killed between entering and recording;
+ * a party that is not a weft Thread, or whose slot already records another barrier; a dead party
+ * of a pass that the others complete first (the pass completes: nobody is kept waiting).
  */
 
-import { BrokenBarrierError, describe, rangeError, typeError } from './errors.js';
-import { block, later, type Steps, signalOf, type WaitOptions, wake } from './internal/futex.js';
+import { BrokenBarrierError, type BrokenBarrierReason, describe, rangeError, typeError } from './errors.js';
+import { block, later, type Sleep, type Steps, signalOf, type WaitOptions, wake } from './internal/futex.js';
+import { drawIdent } from './internal/ident.js';
+import { canRecordParty, deadParties, recordParty, registry, SLICE, unrecordParty } from './internal/life.js';
 import { adopt, inspect, place } from './internal/memory.js';
 import { checkTimeout, deadlineOf } from './internal/timeout.js';
 
 const STATE = 1;
 const PARTIES = 2;
+const ID_HI = 3;
+const ID_LO = 4;
+const WORDS = 5;
 
 const COUNT_MASK = 0xfff;
 const PHASE_SHIFT = 12;
 const PHASE_MASK = 3 << PHASE_SHIFT;
-const GEN_SHIFT = 14;
+const WHY_SHIFT = 14;
+const WHY_MASK = 7 << WHY_SHIFT;
+const WATCH = 1 << 17;
+const GEN_SHIFT = 18;
 const FILLING = 0;
 const ACTION = 1 << PHASE_SHIFT;
 const BROKEN = 2 << PHASE_SHIFT;
 const RESETTING = 3 << PHASE_SHIFT;
 const MAX_PARTIES = COUNT_MASK;
+
+// WHY: why a BROKEN pass broke.
+const TIMEOUT = 1 << WHY_SHIFT;
+const SIGNAL = 2 << WHY_SHIFT;
+const ABORT = 3 << WHY_SHIFT;
+const ACTION_THREW = 4 << WHY_SHIFT;
+const PARTY_ENDED = 5 << WHY_SHIFT;
+
+const REASONS: Record<number, [BrokenBarrierReason, string]> = {
+  [TIMEOUT]: ['timeout', "a party's wait timed out"],
+  [SIGNAL]: ['signal', "a party's wait was aborted by its signal"],
+  [ABORT]: ['abort', 'abort() was called (reset() makes it usable again)'],
+  [ACTION_THREW]: ['action', "the barrier's action threw (its error reached the wait that ran it)"],
+  [PARTY_ENDED]: ['party-ended', 'a party (a weft Thread) ended inside its wait'],
+};
+
+/** The error a waiter gets in state `s` (BROKEN or RESETTING). */
+function broken(s: number, detail?: string): BrokenBarrierError {
+  if ((s & PHASE_MASK) === RESETTING)
+    return new BrokenBarrierError('Barrier was reset while this thread waited', 'reset');
+  const why = REASONS[s & WHY_MASK];
+  if (why === undefined) return new BrokenBarrierError();
+  return new BrokenBarrierError(`Barrier is broken: ${detail ?? why[1]}`, why[0]);
+}
 
 const gen = (s: number): number => s >>> GEN_SHIFT;
 const nextGen = (s: number): number => ((gen(s) + 1) << GEN_SHIFT) | 0;
@@ -77,12 +132,14 @@ export class Barrier {
   /**
    * Makes a barrier for `parties` threads. Never blocks.
    * @param parties - how many threads each pass waits for: an integer from 1 to 4095.
-   * @param action - called by the last thread to arrive, before any is released (this handle's own).
+   * @param action - called by the last thread to arrive, before any is released: this handle's own,
+   *   so it runs only when this thread is that last arriver (an action given in a thread that never
+   *   waits on the barrier never runs; a thread that should run it must pass it to `Barrier.from`).
    * @param timeout - default timeout of `wait` in ms.
    * @throws TypeError / RangeError for bad arguments.
    */
   constructor(parties: number, action?: () => void, timeout?: number) {
-    const p = place('Barrier', 3);
+    const p = place('Barrier', WORDS);
     if (p.fresh) {
       if (typeof parties !== 'number')
         throw typeError(`Barrier: parties must be an integer, got ${describe(parties)}`);
@@ -90,6 +147,9 @@ export class Barrier {
         throw rangeError(`Barrier: parties must be an integer from 1 to ${MAX_PARTIES}, got ${parties}`);
       }
       Atomics.store(p.i32, p.at + PARTIES, parties);
+      const id = drawIdent();
+      Atomics.store(p.i32, p.at + ID_HI, Math.floor(id / 0x100000000) | 0);
+      Atomics.store(p.i32, p.at + ID_LO, (id % 0x100000000) | 0);
     }
     if (action !== undefined && typeof action !== 'function') {
       throw typeError(`Barrier: action must be a function, got ${describe(action)}`);
@@ -103,7 +163,8 @@ export class Barrier {
 
   /**
    * Gives back a live Barrier from one that crossed threads, with this thread's own action. Never blocks.
-   * @param action - called on this thread when this thread is the last to arrive.
+   * @param action - called on this thread when this thread is the last to arrive (never, if this
+   *   thread does not wait on the barrier).
    * @throws TypeError if `value` is not a Barrier.
    */
   static from(value: unknown, action?: () => void): Barrier {
@@ -154,7 +215,7 @@ export class Barrier {
       const i32 = this._i32;
       const i = this._at + STATE;
       for (let s = Atomics.load(i32, i); (s & PHASE_MASK) === FILLING; ) {
-        const seen = Atomics.compareExchange(i32, i, s, (s & ~PHASE_MASK) | BROKEN);
+        const seen = Atomics.compareExchange(i32, i, s, (s & ~(PHASE_MASK | WHY_MASK)) | BROKEN | SIGNAL);
         if (seen === s) {
           wake(i32, i);
           break;
@@ -178,9 +239,10 @@ export class Barrier {
       let next: number;
       if (phase === RESETTING) return;
       if (phase === ACTION)
-        next = (s & ~(PHASE_MASK | COUNT_MASK)) | RESETTING | Atomics.load(i32, this._at + PARTIES);
+        next =
+          (s & ~(PHASE_MASK | WHY_MASK | COUNT_MASK)) | RESETTING | Atomics.load(i32, this._at + PARTIES);
       else if ((s & COUNT_MASK) === 0) next = nextGen(s) | FILLING;
-      else next = (s & ~PHASE_MASK) | RESETTING;
+      else next = (s & ~(PHASE_MASK | WHY_MASK)) | RESETTING;
       if (next === s) return;
       const seen = Atomics.compareExchange(i32, i, s, next);
       if (seen === s) {
@@ -196,7 +258,7 @@ export class Barrier {
     const i32 = this._i32;
     const i = this._at + STATE;
     for (let s = Atomics.load(i32, i); (s & PHASE_MASK) !== BROKEN; ) {
-      const seen = Atomics.compareExchange(i32, i, s, (s & ~PHASE_MASK) | BROKEN);
+      const seen = Atomics.compareExchange(i32, i, s, (s & ~(PHASE_MASK | WHY_MASK)) | BROKEN | ABORT);
       if (seen === s) {
         wake(i32, i);
         return;
@@ -216,19 +278,32 @@ export class Barrier {
 function* passSteps(i32: Int32Array, at: number, action: (() => void) | undefined): Steps<number> {
   const i = at + STATE;
   const parties = Atomics.load(i32, at + PARTIES);
-  const sleep = { i32, index: i, value: 0 };
+  const sleep: Sleep = { i32, index: i, value: 0, slice: undefined };
+  // Whether this thread can record itself as a party (a weft Thread), and so sets WATCH on entering.
+  const recordable = parties > 1 && canRecordParty();
 
   // Enter the pass under way.
   let s = Atomics.load(i32, i);
   let index: number;
+  let recorded = false;
   for (;;) {
     const phase = s & PHASE_MASK;
-    if (phase === BROKEN) throw new BrokenBarrierError();
+    if (phase === BROKEN) throw broken(s);
     if (phase === FILLING) {
       index = s & COUNT_MASK;
-      const next = index + 1 === parties ? (s & ~COUNT_MASK) | ACTION | parties : s + 1;
+      const last = index + 1 === parties;
+      // Not recorded: the last arriver of a barrier without an action (it leaves at once).
+      recorded = recordable && (!last || action !== undefined);
+      const w = recorded ? WATCH : 0;
+      const next = last ? (s & ~COUNT_MASK) | ACTION | parties | w : (s + 1) | w;
       const seen = Atomics.compareExchange(i32, i, s, next);
       if (seen === s) {
+        if (recorded) {
+          // The first recorded party of the pass: wake the sleepers, which did not watch, to watch
+          // (before recording: a death between the two is then one of entering unrecorded).
+          if ((s & WATCH) === 0) wake(i32, i);
+          recordParty(Atomics.load(i32, at + ID_HI), Atomics.load(i32, at + ID_LO), gen(next));
+        }
         s = next;
         break;
       }
@@ -236,10 +311,19 @@ function* passSteps(i32: Int32Array, at: number, action: (() => void) | undefine
       continue;
     }
     // ACTION or RESETTING: the previous pass is not done yet. It is no pass of ours (all its parties
-    // are in): a timeout or an abort here leaves it alone (an abort is thrown from the yield).
+    // are in): a timeout or an abort here leaves it alone (an abort is thrown from the yield); but a
+    // dead party inside it, which would keep it from ever finishing, is taken over.
     sleep.value = s;
+    sleep.slice = watch(s);
+    if (sleep.slice !== undefined && takeOverDead(i32, at, gen(s))) {
+      s = Atomics.load(i32, i);
+      continue;
+    }
     if ((yield sleep) === 'timed-out') {
-      throw new BrokenBarrierError('Barrier.wait timed out waiting for the previous pass to finish');
+      throw new BrokenBarrierError(
+        'Barrier.wait timed out waiting for the previous pass to finish',
+        'timeout',
+      );
     }
     s = Atomics.load(i32, i);
   }
@@ -250,51 +334,87 @@ function* passSteps(i32: Int32Array, at: number, action: (() => void) | undefine
     try {
       action?.();
     } catch (error) {
-      breakPass(i32, i, my);
+      recorded = recorded && unrecord();
+      breakPass(i32, i, my, ACTION_THREW);
       leave(i32, i, my);
       throw error;
     }
+    recorded = recorded && unrecord();
     const seen = Atomics.compareExchange(i32, i, s, nextGen(s) | FILLING);
     if (seen === s) {
       wake(i32, i);
       return index;
     }
-    // Broken (a timeout or abort) or reset while the action ran.
+    // Broken (a timeout, an abort, a dead party) or reset while the action ran.
     leave(i32, i, my);
-    throw new BrokenBarrierError();
+    throw broken(seen);
   }
 
   for (;;) {
     s = Atomics.load(i32, i);
-    if (gen(s) !== my) return index;
+    if (gen(s) !== my) {
+      recorded = recorded && unrecord();
+      return index;
+    }
     const phase = s & PHASE_MASK;
     if (phase === BROKEN || phase === RESETTING) {
+      recorded = recorded && unrecord();
       leave(i32, i, my);
-      throw new BrokenBarrierError();
+      throw broken(s);
     }
     sleep.value = s;
+    sleep.slice = watch(s);
+    if (sleep.slice !== undefined && takeOverDead(i32, at, my)) continue;
     let outcome: 'ok' | 'not-equal' | 'timed-out';
     try {
       outcome = yield sleep;
     } catch (error) {
       // Aborted: break the pass (unless it just completed) and leave it.
-      if (breakPass(i32, i, my)) leave(i32, i, my);
+      recorded = recorded && unrecord();
+      if (breakPass(i32, i, my, SIGNAL)) leave(i32, i, my);
       throw error;
     }
-    if (outcome === 'timed-out') breakPass(i32, i, my); // then see the outcome on the next turn
+    if (outcome === 'timed-out') breakPass(i32, i, my, TIMEOUT); // then see the outcome on the next turn
   }
 }
 
+/** Clears this thread's record (before it leaves in any way: a record proves it has not left). */
+function unrecord(): false {
+  unrecordParty();
+  return false;
+}
+
 /**
- * Breaks pass `my` if it is still filling or running its action. Returns false if the pass has
- * completed (GEN moved on), true if it is broken or resetting now.
+ * The slice to sleep on STATE value `s` in: SLICE if a recorded party has entered its pass (WATCH)
+ * and weft Threads exist here (a registry is known); else no limit.
  */
-function breakPass(i32: Int32Array, i: number, my: number): boolean {
+function watch(s: number): number | undefined {
+  return (s & WATCH) !== 0 && registry() !== undefined ? SLICE : undefined;
+}
+
+/**
+ * Takes over the parties of pass `my` recorded by threads that have died: breaks the pass (WHY
+ * PARTY_ENDED) and leaves it once on behalf of each. Returns whether any was found.
+ */
+function takeOverDead(i32: Int32Array, at: number, my: number): boolean {
+  const { parties } = deadParties(Atomics.load(i32, at + ID_HI), Atomics.load(i32, at + ID_LO), my);
+  if (parties === 0) return false;
+  const i = at + STATE;
+  breakPass(i32, i, my, PARTY_ENDED);
+  for (let k = 0; k < parties; k++) leave(i32, i, my);
+  return true;
+}
+
+/**
+ * Breaks pass `my` (saying `why`) if it is still filling or running its action. Returns false if
+ * the pass has completed (GEN moved on), true if it is broken or resetting now.
+ */
+function breakPass(i32: Int32Array, i: number, my: number, why: number): boolean {
   for (let s = Atomics.load(i32, i); ; ) {
     if (gen(s) !== my) return false;
     const phase = s & PHASE_MASK;
     if (phase === BROKEN || phase === RESETTING) return true;
-    const seen = Atomics.compareExchange(i32, i, s, (s & ~PHASE_MASK) | BROKEN);
+    const seen = Atomics.compareExchange(i32, i, s, (s & ~(PHASE_MASK | WHY_MASK)) | BROKEN | why);
     if (seen === s) {
       wake(i32, i);
       return true;

@@ -49,12 +49,26 @@ export class TimeoutError extends Error {
   readonly code: WeftErrorCode = 'WEFT_TIMEOUT';
 }
 
-/** Thrown by `Barrier.wait` when the barrier is broken, or is reset while the caller waits. */
+/**
+ * Why a Barrier broke, as `BrokenBarrierError.reason` says: a party's wait timed out (`'timeout'`),
+ * its signal aborted it (`'signal'`), `abort()` was called (`'abort'`), the action threw
+ * (`'action'`), `reset()` was called while the caller waited (`'reset'`), or a party that is a weft
+ * Thread ended inside its wait (`'party-ended'`). Undefined when it is not known.
+ */
+export type BrokenBarrierReason = 'timeout' | 'signal' | 'abort' | 'action' | 'reset' | 'party-ended';
+
+/**
+ * Thrown by `Barrier.wait` when the barrier is broken, or is reset while the caller waits. The
+ * message and `reason` say why.
+ */
 export class BrokenBarrierError extends Error {
   override readonly name = 'BrokenBarrierError' as const;
   readonly code: WeftErrorCode = 'WEFT_BROKEN_BARRIER';
-  constructor(message = 'Barrier is broken') {
-    super(message);
+  /** Why the barrier broke; undefined if not known. */
+  readonly reason: BrokenBarrierReason | undefined;
+  constructor(message = 'Barrier is broken', reason?: BrokenBarrierReason, options?: { cause?: unknown }) {
+    super(message, options);
+    this.reason = reason;
   }
 }
 

@@ -126,6 +126,66 @@ describe('Barrier', () => {
       assert.equal(withAction.parties, 2);
     });
 
+    test('BrokenBarrierError says why the barrier broke: in its message and its reason', async () => {
+      const why = (e: unknown): [string | undefined, string] => {
+        isBroken(e);
+        return [(e as BrokenBarrierError).reason, (e as Error).message];
+      };
+      // A timeout: the waiter that timed out and a newcomer both see it.
+      const timed = new Barrier(2);
+      const [r1, m1] = why(await rejectionOf(timed.waitAsync(20)));
+      assert.equal(r1, 'timeout');
+      assert.match(m1, /timed out/);
+      assert.equal(why(await rejectionOf(timed.waitAsync()))[0], 'timeout', 'a newcomer is told the same');
+      // A signal: the other waiter gets BrokenBarrierError 'signal'; the aborted one its reason.
+      const signalled = new Barrier(3);
+      const other = signalled.waitAsync();
+      const ac = new AbortController();
+      const aborted = signalled.waitAsync(undefined, { signal: ac.signal });
+      ac.abort('stop');
+      assert.equal(await rejectionOf(aborted), 'stop');
+      const [r2, m2] = why(await rejectionOf(other));
+      assert.equal(r2, 'signal');
+      assert.match(m2, /aborted by its signal/);
+      // An already aborted signal.
+      const pre = new Barrier(2);
+      await rejectionOf(pre.waitAsync(undefined, { signal: AbortSignal.abort() }));
+      assert.equal(why(await rejectionOf(pre.waitAsync()))[0], 'signal');
+      // abort().
+      const ab = new Barrier(2);
+      const inside = ab.waitAsync();
+      ab.abort();
+      const [r3, m3] = why(await rejectionOf(inside));
+      assert.equal(r3, 'abort');
+      assert.match(m3, /abort\(\) was called/);
+      assert.throws(
+        () => ab.wait(0),
+        (e) => why(e)[0] === 'abort',
+      );
+      // reset() while waiting.
+      const rs = new Barrier(2);
+      const resetting = rs.waitAsync();
+      rs.reset();
+      const [r4, m4] = why(await rejectionOf(resetting));
+      assert.equal(r4, 'reset');
+      assert.match(m4, /reset/);
+      assert.equal(rs.broken, false);
+      // The action threw: its error reaches the last arriver, the others are told.
+      const act = new Barrier(2, () => {
+        throw new TypeError('from the action');
+      });
+      const first = act.waitAsync();
+      assert.throws(() => act.wait(), { name: 'TypeError' });
+      const [r5, m5] = why(await rejectionOf(first));
+      assert.equal(r5, 'action');
+      assert.match(m5, /action threw/);
+      // reset() makes it usable again and forgets the reason.
+      act.reset();
+      assert.equal(act.broken, false);
+      const plain = new BrokenBarrierError();
+      assert.equal(plain.reason, undefined);
+    });
+
     test('BrokenBarrierError is an Error with name and code', () => {
       const e = new BrokenBarrierError();
       assert.ok(e instanceof Error);
@@ -322,8 +382,8 @@ describe('Barrier', () => {
           );
         const results = await run();
         assert.deepEqual(results.sort(), [
-          'BrokenBarrierError: Barrier is broken',
-          'BrokenBarrierError: Barrier is broken',
+          "BrokenBarrierError: Barrier is broken: the barrier's action threw (its error reached the wait that ran it)",
+          "BrokenBarrierError: Barrier is broken: the barrier's action threw (its error reached the wait that ran it)",
           'Error: action failed',
         ]);
         assert.equal(b.broken, true);

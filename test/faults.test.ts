@@ -17,6 +17,7 @@ import {
   AbandonedError,
   Barrier,
   BoundedSemaphore,
+  BrokenBarrierError,
   Condition,
   Event,
   getIdent,
@@ -419,6 +420,78 @@ describe('faults: abandonment of what a weft Thread held', () => {
       cond.release();
     },
   );
+});
+
+describe('faults: a Barrier party that is a weft Thread dies inside wait()', () => {
+  /** Asserts that `error` is the BrokenBarrierError of a party that ended. */
+  function assertPartyEnded(error: unknown): void {
+    assert.ok(error instanceof BrokenBarrierError, `expected BrokenBarrierError, got ${String(error)}`);
+    assert.equal(error.reason, 'party-ended');
+    assert.match(error.message, /ended inside its wait/);
+  }
+
+  test(
+    'a party terminated inside wait() broke the barrier for the others (they used to wait until their timeout)',
+    T,
+    async () => {
+      const barrier = new Barrier(4);
+      const log = new StepLog();
+      const t = thread('barrier-party', barrier, log.i32, 1);
+      await until(() => barrier.nWaiting === 1, 'the thread waits');
+      const blocking = worker('barrierWait', barrier, log.i32, 2, 15000);
+      await until(() => barrier.nWaiting === 2, 'a plain worker waits too');
+      const waiting = barrier.waitAsync(15000);
+      await kill(t);
+      const t0 = performance.now();
+      assertPartyEnded(await watchdog(rejectionOf(waiting), 5000, 'the async party'));
+      assert.ok(performance.now() - t0 < 5000);
+      assert.equal(await watchdog(blocking.result, 5000, 'the blocking party'), 'BrokenBarrierError');
+      assert.equal(barrier.broken, true);
+      barrier.reset(); // the dead party was left on its behalf: the barrier is usable again
+      assert.equal(barrier.broken, false);
+      assert.equal(barrier.nWaiting, 0);
+    },
+  );
+
+  test('a party that called process.exit() with a waitAsync pending breaks the barrier', T, async () => {
+    const barrier = new Barrier(3);
+    const log = new StepLog();
+    const t = thread('barrier-party-exits', barrier, log.i32, 1);
+    await until(() => barrier.nWaiting === 1, 'the thread waits');
+    const waiting = barrier.waitAsync(15000);
+    await watchdog(t.joinAsync(), 10000, 'the thread that exits');
+    assertPartyEnded(await watchdog(rejectionOf(waiting), 5000, 'the other party'));
+  });
+
+  test('the last arriver terminated inside the action: the others get BrokenBarrierError', T, async () => {
+    const barrier = new Barrier(2);
+    const log = new StepLog();
+    const waiting = barrier.waitAsync(15000);
+    await until(() => barrier.nWaiting === 1, 'the first party waits');
+    const t = thread('barrier-stuck-action', barrier, log.i32, 1);
+    await logged(log, 1, 'the action runs');
+    await kill(t);
+    assertPartyEnded(await watchdog(rejectionOf(waiting), 5000, 'the first party'));
+    barrier.reset();
+    const passing = barrier.waitAsync(5000);
+    assert.equal(await barrier.waitAsync(5000), 1);
+    assert.equal(await passing, 0);
+  });
+
+  test('a live Thread party waiting several slices is never taken for dead', T, async () => {
+    const barrier = new Barrier(3);
+    const log = new StepLog();
+    const t = thread('barrier-party', barrier, log.i32, 1);
+    await until(() => barrier.nWaiting === 1, 'the thread waits');
+    const waiting = barrier.waitAsync(15000); // watches the thread, slice after slice
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(barrier.broken, false);
+    assert.equal(await isPending(waiting), true);
+    const last = worker('barrierWait', barrier, log.i32, 2, 15000);
+    assert.equal(await watchdog(last.result, 5000, 'the last party'), 2);
+    assert.equal(await waiting, 1);
+    await kill(t);
+  });
 });
 
 describe('faults: the registry of lives (internal/life.ts, unit)', () => {

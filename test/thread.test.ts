@@ -25,7 +25,7 @@ import { assertTimeout, isPending, rejectionOf, runInWorker, watchdog } from './
 const T = { timeout: 30000 };
 const target = (file: string): URL => new URL(`./fixtures/threads/${file}`, import.meta.url);
 
-function assertError(error: unknown, name: string, code: string, message?: RegExp): true {
+function assertError(error: unknown, name: string, code: string | undefined, message?: RegExp): true {
   const e = error as { name?: string; code?: string; message?: string };
   assert.equal(e.name, name, `error name (${e.message})`);
   assert.equal(e.code, code, `error code (${e.message})`);
@@ -362,6 +362,175 @@ describe('Thread', () => {
     );
   });
 
+  describe('result and exception', () => {
+    /** Starts the outcome target with `kind`, joins it with a blocking join(), returns the thread. */
+    function ran(kind: string, ...more: unknown[]): Thread {
+      const t = new Thread(target('outcome.js'), { args: [kind, ...more], name: `outcome:${kind}` });
+      t.start();
+      // A blocking join right after start(): this thread's event loop has not run since, so no
+      // message event can have been delivered; the outcome must be there all the same.
+      assert.equal(t.join(20000), true);
+      return t;
+    }
+
+    test('result: what the target returned, structured-cloned, right after a blocking join()', T, () => {
+      const t = ran('value');
+      assert.deepEqual(t.result, { n: 42, list: [1, 'two'], when: new Date(0), map: new Map([['k', 1]]) });
+      assert.equal(t.exception, undefined, 'no exception after a clean end');
+      assert.equal(t.result, t.result, 'the same value each time');
+    });
+
+    test(
+      'result of an async target is the awaited value; undefined for a target that returns nothing',
+      T,
+      async () => {
+        const t = new Thread(target('outcome.js'), { args: ['async'] });
+        t.start();
+        assert.equal(await watchdog(t.joinAsync(), 20000, 'the thread'), true);
+        assert.equal(t.result, 'later');
+        const n = ran('nothing');
+        assert.equal(n.result, undefined);
+        assert.equal(n.exception, undefined);
+      },
+    );
+
+    test('weft primitives in the result arrive live', T, () => {
+      const t = ran('event');
+      const { e } = t.result as { e: Event };
+      assert.ok(e instanceof Event, 'revived');
+      assert.equal(e.isSet(), true);
+    });
+
+    test('both are undefined before the thread ends', T, async () => {
+      const gate = new Event();
+      const t = new Thread(target('outcome.js'), { args: ['gated', gate] });
+      assert.equal(t.result, undefined, 'before start');
+      assert.equal(t.exception, undefined);
+      t.start();
+      assert.equal(t.join(50), false);
+      assert.equal(t.result, undefined, 'while it runs');
+      assert.equal(t.exception, undefined);
+      gate.set();
+      assert.equal(await watchdog(t.joinAsync(), 20000, 'the thread'), true);
+      assert.equal(t.result, 'opened');
+    });
+
+    test(
+      'exception: an Error keeps name, message, stack, code and cause; join and joinAsync still return true',
+      T,
+      async () => {
+        const t = ran('custom-error');
+        assert.equal(t.result, undefined);
+        const e = t.exception as Error & { code?: string; cause?: Error };
+        assert.ok(e instanceof Error);
+        assert.equal(e.name, 'JobError');
+        assert.equal(e.message, 'the job failed');
+        assert.equal(e.code, 'E_JOB');
+        assert.match(e.stack ?? '', /the job failed/);
+        assert.match(e.stack ?? '', /outcome\.js/, 'the stack is the one thrown in the thread');
+        assert.ok(e.cause instanceof TypeError);
+        assert.equal(e.cause.message, 'the root cause');
+        assert.equal(await t.joinAsync(), true);
+        const te = ran('type-error').exception as TypeError & { code?: string };
+        assert.ok(te instanceof TypeError, 'a built-in error class is kept');
+        assert.equal(te.code, 'E_INPUT');
+      },
+    );
+
+    test('exception: a thrown non-Error arrives as it was thrown', T, () => {
+      assert.equal(ran('string').exception, 'a plain string');
+    });
+
+    test('a result that cannot be cloned becomes an exception that says so', T, () => {
+      const t = ran('function');
+      assert.equal(t.result, undefined);
+      assertError(t.exception, 'TypeError', undefined, /result cannot be sent/);
+    });
+
+    test('exception: a module without a default export, and one that cannot be loaded', T, async () => {
+      const none = new Thread(target('no-default.js'));
+      none.start();
+      assert.equal(none.join(20000), true);
+      assertError(none.exception, 'TypeError', undefined, /no default export/);
+      const missing = new Thread(target('no-such-module.js'));
+      missing.start();
+      assert.equal(await watchdog(missing.joinAsync(), 20000, 'the thread'), true);
+      const e = missing.exception as { name?: string; code?: string; message?: string };
+      assert.equal(e.code, 'ERR_MODULE_NOT_FOUND', String(e.message));
+      assert.match(e.message ?? '', /no-such-module/);
+    });
+
+    test(
+      'a terminated thread: joinAsync true, exception says it ended before its target returned',
+      T,
+      async () => {
+        const started = new Event();
+        const t = new Thread(target('dies.js'), { args: ['forever', started] });
+        t.start();
+        assert.equal(await started.waitAsync(20000), true);
+        await (t._worker() as { terminate(): Promise<number> }).terminate();
+        assert.equal(await watchdog(t.joinAsync(), 20000, 'the terminated thread'), true);
+        assert.equal(t.isAlive(), false);
+        assert.equal(t.result, undefined);
+        assertError(t.exception, 'RuntimeError', 'WEFT_RUNTIME', /before its target returned/);
+      },
+    );
+  });
+
+  describe('abnormal ends: a blocking join() returns once the thread is dead (regressions)', () => {
+    /** Starts dies.js with `how`, then joins with a blocking join() on this thread. */
+    function dying(how: string): { t: Thread; joined: boolean; ms: number } {
+      const started = new Event();
+      const t = new Thread(target('dies.js'), { args: [how, started], name: `dies:${how}` });
+      t.start();
+      const t0 = performance.now();
+      const joined = t.join(8000); // hung (false after 8 s) before the fix
+      return { t, joined, ms: performance.now() - t0 };
+    }
+
+    test('join() hung when the target called process.exit()', T, () => {
+      const { t, joined, ms } = dying('exit');
+      assert.equal(joined, true, `join returned false after ${ms.toFixed(0)} ms`);
+      assert.equal(t.isAlive(), false);
+      assertError(t.exception, 'RuntimeError', 'WEFT_RUNTIME', /exit code 3/);
+      assert.equal((t.exception as { exitCode?: number }).exitCode, 3);
+    });
+
+    test('join() hung when the thread died of an uncaught error thrown in a timer', T, () => {
+      const { t, joined } = dying('timer');
+      assert.equal(joined, true);
+      assertError(t.exception, 'RangeError', undefined, /thrown in a timer/);
+    });
+
+    test('join() hung when the thread died of an unhandled rejection', T, () => {
+      const { t, joined } = dying('rejection');
+      assert.equal(joined, true);
+      assertError(t.exception, 'SyntaxError', undefined, /never handled/);
+    });
+
+    test(
+      'an uncaught error in a timer after the target returned: joined at the return, result kept',
+      T,
+      async () => {
+        const { t, joined } = dying('late-timer');
+        assert.equal(joined, true);
+        assert.equal(t.result, 'returned');
+        assert.equal(t.exception, undefined);
+      },
+    );
+
+    test('join() returned before the permits still held through hold() were given back', T, async () => {
+      for (let run = 0; run < 5; run++) {
+        const sem = new Semaphore(3);
+        const t = new Thread(target('hold-and-return.js'), { args: [sem, 2], name: 'hold-and-return' });
+        t.start();
+        assert.equal(t.join(20000), true);
+        assert.equal(sem.value, 3, `run ${run}: the permits are given back before join() returns`);
+        assert.equal(t.result, 2);
+      }
+    });
+  });
+
   describe('process level (child node processes)', () => {
     test(
       'an error thrown by the target is printed with console.error naming the thread; join still returns true',
@@ -395,6 +564,21 @@ describe('Thread', () => {
       assert.match(r.stderr, /default export/);
       assert.match(r.stdout, /joined true alive false/);
     });
+
+    test(
+      'a target module that makes a primitive at module level is warned about, once, naming it',
+      T,
+      async () => {
+        const r = await child(['module-level']);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /joined true true result false/);
+        const warnings =
+          r.stderr.match(/weft: Thread \S+: importing \S+ made weft primitives at module level/g) ?? [];
+        assert.equal(warnings.length, 1, r.stderr);
+        assert.match(r.stderr, /weft: Thread trap: importing \S*module-level\.js/);
+        assert.match(r.stderr, /different primitives in each thread/);
+      },
+    );
 
     test(
       'a daemon thread that never ends (blocked in a wait) does not keep the process alive',

@@ -20,6 +20,8 @@
  *   PARENT_LO  the low half of that thread's identity, to see that the slot still holds it
  *   then HOLDINGS entries (SEM_HI, SEM_LO, COUNT): permits of the semaphore with that id that the
  *   thread holds through hold() / holdAsync() (see semaphore.ts)
+ *   then PARTY (BAR_HI, BAR_LO, GEN1): the barrier with that id whose pass GEN1 - 1 the thread is
+ *   inside (GEN1 = 0: none; one barrier at a time, see barrier.ts)
  *
  * LIFE moves ALIVE -> ENDED -> GONE (ENDED may be skipped):
  *   ENDED  written by the thread itself in its last moment (process 'exit', or before a Web
@@ -57,7 +59,9 @@ const PARENT_LO = 4;
 export const HOLDINGS = 5;
 /** @internal Number of (SEM_HI, SEM_LO, COUNT) entries per slot. */
 export const HOLDING_ENTRIES = 4;
-const SLOT = HOLDINGS + 3 * HOLDING_ENTRIES;
+/** First word of the barrier-party entry of a slot (BAR_HI, BAR_LO, GEN1), relative to the slot. */
+const PARTY = HOLDINGS + 3 * HOLDING_ENTRIES;
+const SLOT = PARTY + 3;
 
 // state FREE is 0: a slot never claimed
 const CLAIMED = 1;
@@ -355,4 +359,61 @@ export function reclaimPermits(semHi: number, semLo: number): { permits: number;
     }
   }
   return { permits, holder };
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Barrier parties: the registry's PARTY entry                                                     */
+
+/**
+ * @internal Records that this thread is inside pass `gen` of the barrier `(barHi, barLo)`. Returns
+ * false if this thread is not registered or its entry is in use (another barrier: not recorded).
+ */
+export function recordParty(barHi: number, barLo: number, gen: number): boolean {
+  const r = cached;
+  if (r === undefined || ownSlot < 0) return false;
+  const at = HEADER + ownSlot * SLOT + PARTY;
+  if (Atomics.load(r, at + 2) !== 0) return false;
+  // Only this thread writes its entry while it lives; GEN1 last, so a reader that sees it sees the id.
+  Atomics.store(r, at, barHi);
+  Atomics.store(r, at + 1, barLo);
+  Atomics.store(r, at + 2, gen + 1);
+  return true;
+}
+
+/** @internal Whether recordParty would record now: a registered thread whose entry is free. */
+export function canRecordParty(): boolean {
+  const r = cached;
+  return r !== undefined && ownSlot >= 0 && Atomics.load(r, HEADER + ownSlot * SLOT + PARTY + 2) === 0;
+}
+
+/** @internal Undoes this thread's recordParty (it leaves the pass). */
+export function unrecordParty(): void {
+  const r = cached;
+  if (r === undefined || ownSlot < 0) return;
+  Atomics.store(r, HEADER + ownSlot * SLOT + PARTY + 2, 0);
+}
+
+/**
+ * @internal Takes over the entries of dead threads recorded inside pass `gen` of the barrier
+ * `(barHi, barLo)`: clears each (CAS, so each is taken once) and returns how many were taken, with
+ * the identity of one of them.
+ */
+export function deadParties(barHi: number, barLo: number, gen: number): { parties: number; holder: number } {
+  const r = registry();
+  let parties = 0;
+  let holder = 0;
+  if (r === undefined) return { parties, holder };
+  const used = Math.min(Atomics.load(r, NEXT) >>> 0, CAPACITY);
+  for (let slot = 0; slot < used; slot++) {
+    const base = HEADER + slot * SLOT;
+    const at = base + PARTY;
+    if (Atomics.load(r, at + 2) !== gen + 1) continue;
+    if (Atomics.load(r, at) !== barHi || Atomics.load(r, at + 1) !== barLo) continue;
+    if (!dead(r, slot, Atomics.load(r, base + LIFE))) continue;
+    if (Atomics.compareExchange(r, at + 2, gen + 1, 0) === gen + 1) {
+      parties++;
+      holder = Atomics.load(r, base + HI) * 0x100000000 + (Atomics.load(r, base + LO) >>> 0);
+    }
+  }
+  return { parties, holder };
 }

@@ -151,3 +151,12 @@ export function inOwnMemory<T>(make: () => T): T {
 
 /** The key under which runtimes print a custom inspection (Node's util.inspect, Deno, Bun). */
 export const inspect = Symbol.for('nodejs.util.inspect.custom');
+
+/**
+ * @internal Where this thread's carving stands (its chunk and offset): two calls that return
+ * different marks had a primitive allocated between them (for thread-worker.ts, which warns about
+ * primitives made while a Thread's target module is imported).
+ */
+export function _carvingMark(): [Int32Array | undefined, number] {
+  return [chunk, used];
+}

@@ -2,19 +2,24 @@
  * barrier.pml: Barrier (src/barrier.ts) over the wait/wake layer (futex.pml).
  *
  * Mirrors src/barrier.ts:
- *   5-32     `Layout: [TAG, STATE, PARTIES]`          the header's layout, protocol and argument
- *   40-54    `const STATE = 1;`                        the constants (checked by test/models.test.ts)
- *   138-141  `wait(timeout?: number): number {`       block(passSteps)
- *   148-167  `async waitAsync(`                        signal already aborted: break a FILLING pass,
+ *   5-56     `Layout: [TAG, STATE, PARTIES, ID_HI, ID_LO]`  the header's layout, protocol and
+ *                                                      argument (the watch for dead parties too)
+ *   65-82    `const STATE = 1;`                        the constants (checked by test/models.test.ts)
+ *   199-202  `wait(timeout?: number): number {`       block(passSteps)
+ *   209-228  `async waitAsync(`                        signal already aborted: break a FILLING pass,
  *                                                      reject; else later(passSteps)
- *   173-192  `reset(): void {`                         RESETTING (or FILLING GEN+1 if nobody inside)
- *   195-206  `abort(): void {`                         -> BROKEN
- *   216-286  `function* passSteps(`                    enter (CAS COUNT+1; the last moves to ACTION),
+ *   234-254  `reset(): void {`                         RESETTING (or FILLING GEN+1 if nobody inside)
+ *   257-268  `abort(): void {`                         -> BROKEN
+ *   278-379  `function* passSteps(`                    enter (CAS COUNT+1; the last moves to ACTION),
  *                                                      sleep in ACTION/RESETTING; the last arriver
  *                                                      runs the action and opens GEN+1; the others
  *                                                      sleep until GEN moves or the pass breaks
- *   292-304  `function breakPass(`                     FILLING|ACTION -> BROKEN in the waiter's GEN
- *   307-320  `function leave(`                         COUNT -= 1; the last out of RESETTING reopens
+ *   391-406  `function watch(`                         -DDEATH: the watch for a dead party (WATCH,
+ *                                                      slices, take-over: breakPass, leave for it)
+ *   412-424  `function breakPass(`                     FILLING|ACTION -> BROKEN in the waiter's GEN
+ *   427-440  `function leave(`                         COUNT -= 1; the last out of RESETTING reopens
+ * Not modelled: the WHY bits of STATE (a label written by the CAS that breaks a pass, read only to
+ * name the error: no transition depends on it).
  *
  * Scenarios: NWORKERS threads make WAITS waits each on a barrier of PARTIES (run.sh sets them):
  *   PARTIES 2, NWORKERS 4, WAITS 1: two passes; newcomers arrive while the first pass runs its action
@@ -55,7 +60,7 @@
 #else
 #define NPROC NWORKERS
 #endif
-#define NWORDS 3   /* [TAG, STATE, PARTIES] */
+#define NWORDS 3   /* [TAG, STATE, PARTIES] (ID_HI, ID_LO: the registry is modelled apart) */
 #define MAXGEN 6
 
 #define BAR_STATE 1          /* weft: src/barrier.ts STATE */
@@ -63,7 +68,8 @@
 #define COUNT_MASK 4095      /* weft: src/barrier.ts COUNT_MASK */
 #define PHASE_SHIFT 12       /* weft: src/barrier.ts PHASE_SHIFT */
 #define PHASE_MASK (3 << PHASE_SHIFT) /* weft: src/barrier.ts PHASE_MASK */
-#define GEN_SHIFT 14         /* weft: src/barrier.ts GEN_SHIFT */
+#define WATCH (1 << 17)      /* weft: src/barrier.ts WATCH */
+#define GEN_SHIFT 18         /* weft: src/barrier.ts GEN_SHIFT */
 #define FILLING 0            /* weft: src/barrier.ts FILLING */
 #define ACTION (1 << PHASE_SHIFT)     /* weft: src/barrier.ts ACTION */
 #define BROKEN (2 << PHASE_SHIFT)     /* weft: src/barrier.ts BROKEN */
@@ -88,11 +94,38 @@ byte finished;
 byte plain_left;
 bool done_plain;
 
+#ifdef DEATH
+/*
+ * -DDEATH: the watch for a party that dies inside wait (barrier.ts, "A party that dies inside
+ * wait"). Thread 0 is a weft Thread: its entry CAS sets WATCH, then it wakes all if WATCH was not
+ * set, then records itself in the registry of lives (rec, recgen); it may die at any step while it is
+ * recorded (a terminated sleeper leaves its queue, as the engine removes it). The others are plain
+ * parties that watch: a sleep on a STATE with WATCH has a slice (a timer of SLICE ms), which may end
+ * at any moment; before it, one step decides the slice and takes over a dead party's record (its
+ * CAS in the registry makes the take-over once), then breakPass and a leave on the dead's behalf.
+ * -DBROKEN_NO_WATCH_WAKE: without that wake-up (a sleeper on an older STATE never watches);
+ * -DBROKEN_RECORD_BEFORE_WAKE: recording before it (a death between the two strands that sleeper
+ * with the death recorded, as a first version of the code did; the model found it).
+ */
+bool rec[NPROC];
+byte recgen[NPROC];
+bool dead[NPROC];
+byte diedin[MAXGEN];  /* ghost: the pass thread 0 died inside (it never returns from it) */
+bool sliced[NPROC];   /* its current sleep has a slice */
+#define UNCLAIMED(g) (dead[0] && rec[0] && recgen[0] == (g))
+#define UNREC if :: rec[me] -> rec[me] = false :: else -> skip fi
+#define SLICE_ENDS (sliced[me] && inq[me])
+#else
+#define UNREC skip
+#define SLICE_ENDS false
+#endif
+
 /* results */
 #define R_NONE 255
 #define R_BROKEN 254   /* BrokenBarrierError */
 #define R_ABORT 253    /* the signal's reason */
 #define R_ACTION 252   /* the action's error */
+#define R_DEAD 251     /* the thread died (-DDEATH) */
 
 /* steps of a waiter (bpc) */
 #define B_LOAD 1      /* s = load (222, 244) */
@@ -115,6 +148,10 @@ bool done_plain;
 #define BP_DONE 18    /* breakPass has returned bres */
 #define PA_CAS 19     /* waitAsync, signal already aborted: CAS FILLING -> BROKEN */
 #define PA_WAKE 20    /* ... wake all */
+#define B_RECORD 21   /* -DDEATH: record in the registry */
+#define B_RWAKE 22    /* ... before it, wake all if WATCH was not set before the entry */
+#define B_WATCH 23    /* ... before sleeping in the pass: slice?, take over a dead party's record */
+#define B_EWATCH 24   /* ... the same before sleeping on a pass in ACTION or RESETTING */
 
 /*
  * A thread still entering (sleeping while another pass runs its action or resets) that times out or
@@ -151,6 +188,8 @@ bool done_plain;
 #define AFTER_LEAVE 2          /* the action threw (253-254) */
 #define AFTER_LOOP 3           /* timed out in the pass (284) */
 #define AFTER_LEAVE_IF_TRUE 4  /* aborted in the pass (281) */
+#define AFTER_TAKE 6           /* took over a dead party of its pass: leave on its behalf */
+#define AFTER_ETAKE 7          /* ... of the pass it waits to finish: leave on its behalf, enter again */
 
 /* the decision after reading s in the enter loop (225-237) */
 inline enter_decide() {
@@ -162,8 +201,18 @@ inline enter_decide() {
      :: index + 1 == PARTIES -> next = (s & ~COUNT_MASK) | ACTION | PARTIES
      :: else -> next = s + 1
      fi;
+#ifdef DEATH
+     if
+     :: me == 0 -> next = next | WATCH
+     :: else -> skip
+     fi;
+#endif
      bpc = B_ENTER
+#ifdef DEATH
+  :: else -> bpc = B_EWATCH
+#else
   :: else -> bpc = B_ESLEEP
+#endif
   fi
 }
 
@@ -176,10 +225,16 @@ inline loop_decide() {
      idx_mask[my] = idx_mask[my] | (1 << index);
      returned[my]++;
      result = index;
+     UNREC;
      bpc = 0
   :: GEN(s) == my && (PHASE(s) == BROKEN || PHASE(s) == RESETTING) ->
+     UNREC;
      result = R_BROKEN; lpc_ret = B_THROW; bpc = LV_LOAD
+#ifdef DEATH
+  :: else -> bpc = B_WATCH
+#else
   :: else -> bpc = B_SLEEP
+#endif
   fi
 }
 
@@ -198,6 +253,8 @@ inline bp_return() {
   :: bret == AFTER_THROW || bret == AFTER_PREABORT -> bpc = B_THROW
   :: bret == AFTER_LEAVE -> lpc_ret = B_THROW; bpc = LV_LOAD
   :: bret == AFTER_LOOP -> bpc = B_LOOP
+  :: bret == AFTER_TAKE -> lpc_ret = B_LOOP; bpc = LV_LOAD
+  :: bret == AFTER_ETAKE -> lpc_ret = B_LOAD; bpc = LV_LOAD
   :: bret == AFTER_LEAVE_IF_TRUE ->
      if
      :: bres -> lpc_ret = B_THROW; bpc = LV_LOAD
@@ -222,7 +279,8 @@ inline lv_decide() {
 
 proctype Waiter(byte me) {
   int s, t, next;
-  byte bpc, out, index, my, bgen, bret, lpc_ret, result, round;
+  byte bpc, out, index, my, bgen, bret, lpc_ret, result, round, nextpc;
+  bool wasw;
   bool bres;
   do
   :: round < WAITS ->
@@ -239,11 +297,30 @@ end_wait:
      :: atomic { bpc == B_ENTER ->
           if
           :: word[ST] == s ->
+#ifdef DEATH
+             wasw = ((s & WATCH) != 0);
+#endif
              word[ST] = next; s = next; my = GEN(s); next = 0;
+#ifdef DEATH
+             if
+             :: index + 1 == PARTIES -> nextpc = B_ACTION
+             :: else -> nextpc = B_LOOP
+             fi;
+             if
+#ifdef BROKEN_RECORD_BEFORE_WAKE
+             :: me == 0 -> bpc = B_RECORD
+#else
+             :: me == 0 && !wasw -> bpc = B_RWAKE
+             :: me == 0 && wasw -> bpc = B_RECORD
+#endif
+             :: else -> bpc = nextpc
+             fi
+#else
              if
              :: index + 1 == PARTIES -> bpc = B_ACTION
              :: else -> bpc = B_LOOP
              fi
+#endif
           :: else -> s = word[ST]; enter_decide()
           fi }
      :: atomic { bpc == B_ESLEEP ->
@@ -254,8 +331,11 @@ end_wait:
           :: else -> bpc = B_LOAD
           fi;
           out = 0 }
-     :: atomic { bpc == B_EASLEEP && futex_may_leave(me, false) ->
-          futex_leave(me, ST, false);
+     :: atomic { bpc == B_EASLEEP && (futex_may_leave(me, false) || SLICE_ENDS) ->
+          if
+          :: futex_may_leave(me, false) -> futex_leave(me, ST, false)
+          :: SLICE_ENDS -> fq[ST]??eval(me); inq[me] = false; out = OK
+          fi;
           sleptval[me] = 0;
           if
           :: out == OK -> bpc = B_LOAD
@@ -266,6 +346,7 @@ end_wait:
      :: atomic { bpc == B_ACTION ->
           assert(actions[my] == 0);
           actions[my]++;
+          UNREC;
 #ifdef ACTION_THROWS
           if
           :: result = R_ACTION; bgen = my; bret = AFTER_LEAVE; bpc = BP_LOAD
@@ -295,13 +376,16 @@ end_wait:
           :: else -> bpc = B_LOOP
           fi;
           out = 0 }
-     :: atomic { bpc == B_ASLEEP && futex_may_leave(me, false) ->
-          futex_leave(me, ST, false);
+     :: atomic { bpc == B_ASLEEP && (futex_may_leave(me, false) || SLICE_ENDS) ->
+          if
+          :: futex_may_leave(me, false) -> futex_leave(me, ST, false)
+          :: SLICE_ENDS -> fq[ST]??eval(me); inq[me] = false; out = OK
+          fi;
           sleptval[me] = 0;
           if
           :: out == OK -> bpc = B_LOOP
           :: out == TIMED_OUT -> bgen = my; bret = AFTER_LOOP; bpc = BP_LOAD
-          :: else -> result = R_ABORT; bgen = my; bret = AFTER_LEAVE_IF_TRUE; bpc = BP_LOAD
+          :: else -> UNREC; result = R_ABORT; bgen = my; bret = AFTER_LEAVE_IF_TRUE; bpc = BP_LOAD
           fi;
           out = 0 }
      :: atomic { bpc == BP_LOAD -> t = word[ST]; bp_decide(); if :: bpc == BP_DONE -> bp_return() :: else -> skip fi }
@@ -339,6 +423,44 @@ end_wait:
              fi
           fi }
      :: atomic { bpc == PA_WAKE -> notify(ST, ALL); bpc = B_THROW }
+#ifdef DEATH
+#ifdef BROKEN_RECORD_BEFORE_WAKE
+     :: atomic { bpc == B_RECORD ->
+          rec[me] = true; recgen[me] = my;
+          if :: !wasw -> bpc = B_RWAKE :: else -> bpc = nextpc fi;
+          wasw = false }
+     :: atomic { bpc == B_RWAKE -> notify(ST, ALL); bpc = nextpc }
+#else
+     :: atomic { bpc == B_RECORD -> rec[me] = true; recgen[me] = my; wasw = false; bpc = nextpc }
+     :: atomic { bpc == B_RWAKE ->
+#ifndef BROKEN_NO_WATCH_WAKE
+          notify(ST, ALL);
+#endif
+          bpc = B_RECORD }
+#endif
+     :: atomic { bpc == B_WATCH ->
+          sliced[me] = ((s & WATCH) != 0);
+          if
+          :: sliced[me] && UNCLAIMED(my) -> rec[0] = false; bgen = my; bret = AFTER_TAKE; bpc = BP_LOAD
+          :: else -> bpc = B_SLEEP
+          fi }
+     :: atomic { bpc == B_EWATCH ->
+          sliced[me] = ((s & WATCH) != 0);
+          if
+          :: sliced[me] && UNCLAIMED(GEN(s)) ->
+             rec[0] = false; my = GEN(s); bgen = my; bret = AFTER_ETAKE; bpc = BP_LOAD
+          :: else -> bpc = B_ESLEEP
+          fi }
+     :: atomic { me == 0 && rec[me] && !dead[me] ->   /* thread 0 dies (terminated) */
+          dead[me] = true;
+          diedin[recgen[me]] = 1;
+          if
+          :: inq[me] -> fq[ST]??eval(me); inq[me] = false
+          :: else -> skip
+          fi;
+          woken[me] = false; sliced[me] = false;
+          result = R_DEAD; bpc = B_THROW }
+#endif
      :: bpc == B_THROW -> break
      :: bpc == 0 -> break
      od;
@@ -417,6 +539,11 @@ end_monitor:
        :: inq[i] ->
           assert(sleptval[i] == word[ST]);
           assert(PHASE(word[ST]) == FILLING && COUNT(word[ST]) < PARTIES)
+#ifdef DEATH
+          ;
+          /* nobody sleeps in a pass that a dead party is in and nobody has taken over */
+          assert(!UNCLAIMED(GEN(word[ST])))
+#endif
        :: else -> assert(!woken[i])
        fi;
        i++
@@ -426,7 +553,11 @@ end_monitor:
     do
     :: i < GEN(word[ST]) && i < MAXGEN ->
        /* a pass whose GEN moved on completed (or was reset: then nobody returned from it) */
+#ifdef DEATH
+       assert(returned[i] + late_abort[i] + diedin[i] == PARTIES || returned[i] == 0);
+#else
        assert(returned[i] + late_abort[i] == PARTIES || returned[i] == 0);
+#endif
        i++
     :: else -> break
     od
@@ -441,6 +572,9 @@ init {
 #ifdef FAULTS
     can_timeout[0] = true; plain_left--;
     can_abort[1] = true; plain_left--;
+#endif
+#ifdef DEATH
+    plain_left--;   /* thread 0 may die */
 #endif
 #ifdef POLLER
     polls[1] = true;   /* thread 1's async waits poll (no Atomics.waitAsync, no helper worker) */

@@ -75,6 +75,11 @@ barrier.pml   | -DNWORKERS=3 -DCONTROL                     | safety | pass | abo
 barrier.pml   | -DNWORKERS=3 -DCONTROL -DRESET             | safety | pass | reset() at any moment
 barrier.pml   | -DPARTIES=3 -DNWORKERS=3 -DCONTROL -DRESET -DFAULTS -DSPURIOUS=1 | safety | pass | reset(), a deadline, an abort, 3 parties
 barrier.pml   | -DNWORKERS=3 -DPOLLER -DFAULTS             | safety | pass | a polling waiter
+barrier.pml   | -DDEATH -DPARTIES=2 -DNWORKERS=3            | safety | pass | a weft Thread party dies inside wait (or the action)
+barrier.pml   | -DDEATH -DPARTIES=3 -DNWORKERS=3            | safety | pass | ... 3 parties: the others break the pass, leave for it
+barrier.pml   | -DDEATH -DNWORKERS=3 -DCONTROL -DRESET      | safety | pass | ... and reset() at any moment: the pass still reopens
+barrier.pml   | -DDEATH -DNWORKERS=2 -DBROKEN_NO_WATCH_WAKE | safety | fail | broken: no wake-up when WATCH is set -> found
+barrier.pml   | -DDEATH -DNWORKERS=2 -DBROKEN_RECORD_BEFORE_WAKE | safety | fail | broken: record, then wake -> found
 barrier.pml   | -DNWORKERS=3 -DFAULTS -DBROKEN_NEWCOMER_BREAKS | safety | fail | the bug fixed in fb7b43a -> found
 barrier.pml   | -DNWORKERS=3 -DFAULTS -DBROKEN_PREABORT_BREAKS | safety | fail | the bug fixed in e3ea1e3 -> found
 EOF
