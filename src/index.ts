@@ -16,6 +16,7 @@ export { Condition } from './condition.js';
 export {
   AbandonedError,
   BrokenBarrierError,
+  type BrokenBarrierReason,
   CannotBlockError,
   RuntimeError,
   SharedMemoryError,
@@ -31,5 +32,15 @@ export { ownMemory } from './own-memory.js';
 export { revive } from './revive.js';
 export { RLock } from './rlock.js';
 export { BoundedSemaphore, Semaphore } from './semaphore.js';
-export { currentThread, getIdent, Thread, type ThreadOptions } from './thread.js';
+export {
+  type AnyTarget as ThreadFunction,
+  currentThread,
+  getIdent,
+  type OptionsArg as ThreadOptionsArg,
+  Thread,
+  type ThreadArgs,
+  type ThreadOptions,
+  type ThreadResult,
+  type ThreadTarget,
+} from './thread.js';
 export { Timer } from './timer.js';

@@ -85,13 +85,16 @@ export interface PortLike {
 
 /** Any function: what a target module's default export may be. */
 // biome-ignore lint/suspicious/noExplicitAny: parameters are checked against the target's own
-type AnyTarget = (...args: any[]) => unknown;
+export type AnyTarget = (...args: any[]) => unknown;
 
 /**
  * The function a Thread runs for the type argument `M`: the default export of a module type (as
  * `typeof import('./job.js')` gives), or `M` itself if it is a function type.
  */
-export type ThreadTarget<M> = M extends { default: infer F extends AnyTarget }
+export type ThreadTarget<M> = M extends {
+  /** The module's default export, which the Thread calls. */
+  default: infer F extends AnyTarget;
+}
   ? F
   : M extends AnyTarget
     ? M
@@ -117,11 +120,16 @@ export interface ThreadOptions<M = unknown> {
 }
 
 /** The options argument of `new Thread<M>`: required when the target has required parameters. */
-type OptionsArg<M> = unknown extends M
+export type OptionsArg<M> = unknown extends M
   ? [options?: ThreadOptions<M>]
   : [] extends ThreadArgs<M>
     ? [options?: ThreadOptions<M>]
-    : [options: ThreadOptions<M> & { args: ThreadArgs<M> }];
+    : [
+        options: ThreadOptions<M> & {
+          /** The target's arguments (required: it has required parameters). */
+          args: ThreadArgs<M>;
+        },
+      ];
 
 interface NodeWorker {
   on(event: 'exit', listener: (code: number) => void): unknown;

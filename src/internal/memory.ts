@@ -158,5 +158,5 @@ export const inspect = Symbol.for('nodejs.util.inspect.custom');
  * primitives made while a Thread's target module is imported).
  */
 export function _carvingMark(): [Int32Array | undefined, number] {
-  return [chunk, used];
+  return [arena.chunk, arena.used];
 }
