@@ -149,6 +149,7 @@ let helperCount = 0;
 let helpersFailed = false;
 let sweepTimer: ReturnType<typeof setTimeout> | undefined;
 let blobURL: string | undefined;
+let startedSinceEnd = 0; // for the test hooks: helpers started since endIdleHelpers()
 
 interface AnyWorker {
   postMessage(message: unknown): void;
@@ -190,6 +191,7 @@ function makeHelper(): Helper | undefined {
   const onAnswer = (outcome: unknown): void => {
     if (outcome === 'ready') {
       helper.ready = true;
+      startedSinceEnd++;
       return;
     }
     const settle = helper.settle;
@@ -347,6 +349,7 @@ export function helpersFailedHere(): boolean {
  * polls while it starts). Returns how many helpers are still busy.
  */
 export function endIdleHelpers(): number {
+  startedSinceEnd = 0;
   for (const h of idleHelpers.splice(0)) {
     helperCount--;
     h.end();
@@ -354,7 +357,10 @@ export function endIdleHelpers(): number {
   return helperCount;
 }
 
-/** Test hook: how many of this thread's helpers exist, and how many of them have started. */
-export function helperCounts(): { helpers: number; idle: number } {
-  return { helpers: helperCount, idle: idleHelpers.length };
+/**
+ * Test hook: how many helpers this thread has, how many of them are idle, and how many helpers
+ * have started since the last endIdleHelpers().
+ */
+export function helperCounts(): { helpers: number; idle: number; started: number } {
+  return { helpers: helperCount, idle: idleHelpers.length, started: startedSinceEnd };
 }
