@@ -154,7 +154,9 @@ inline futex_enter(me, w, v, forever) {
   fi
 }
 
-#ifdef BROKEN_HELPER_AS_BEFORE
+#if !defined(HELPER)
+#define h_poll_may_settle false
+#elif defined(BROKEN_HELPER_AS_BEFORE)
 #define h_poll_may_settle true          /* the interim poll settles the wait; the request stays */
 #else
 #define h_poll_may_settle (h_ctl == H_ASKED)  /* ... after withdrawing it; else the answer is due */

@@ -131,13 +131,13 @@ check() {
   ) || true
   end="$(date +%s%N)"
   out="$dir/pan.out"
-  errors="$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' "$out" 2>/dev/null | head -1)"
-  states="$(sed -n 's/^ *\([0-9.e+]*\) states, stored.*/\1/p' "$out" 2>/dev/null | head -1)"
-  trans="$(sed -n 's/^ *\([0-9.e+]*\) transitions.*/\1/p' "$out" 2>/dev/null | head -1)"
-  depth="$(sed -n 's/.*depth reached \([0-9]*\).*/\1/p' "$out" 2>/dev/null | head -1)"
+  errors="$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' "$out" 2>/dev/null | head -1 || true)"
+  states="$(sed -n 's/^ *\([0-9.e+]*\) states, stored.*/\1/p' "$out" 2>/dev/null | head -1 || true)"
+  trans="$(sed -n 's/^ *\([0-9.e+]*\) transitions.*/\1/p' "$out" 2>/dev/null | head -1 || true)"
+  depth="$(sed -n 's/.*depth reached \([0-9]*\).*/\1/p' "$out" 2>/dev/null | head -1 || true)"
   if [ -z "$errors" ]; then
     verdict="BROKEN-RUN"   # spin, gcc or pan did not run to the end
-  elif grep -q "max search depth too small\|out of memory\|search not completed" "$out"; then
+  elif grep -q "max search depth too small\|out of memory\|search not completed" "$out" 2>/dev/null; then
     verdict="TRUNCATED"
   elif [ "$expect" = pass ] && [ "$errors" = 0 ]; then
     verdict="ok"
