@@ -33,7 +33,8 @@
  * an Atomics.notify(word, 1) meant for a live one. So when the signal fires the driver itself wakes
  * every waiter of the word it sleeps on (its own queued wait included; the others re-check and go
  * back to sleep), then throws signal.reason into the protocol so its finally/catch can undo what it
- * registered, and rejects with signal.reason. Nothing of the aborted waiter is left in the queue.
+ * registered, and rejects with signal.reason. Nothing of the aborted waiter is left in the queue
+ * (on the helper fallback, nothing that can keep a wake-up: see fallback.ts).
  *
  * Keep-alive. Node does not keep a process alive for a pending Atomics.waitAsync; while any async
  * wait of this thread is pending, a ref'd interval timer does (one for all of them). Where timers

@@ -3,14 +3,14 @@
  *
  * Mirrors src/internal/futex.ts:
  *   21-35    `Outcomes. 'not-equal'`        outcomes; why no wake-up is lost; aborts
- *   170-185  `export function block<T>(`    drives a protocol, blocking; spins before the first sleep
- *   194-201  `export function spinWhile(`   the same spin, run by a primitive before its protocol
- *   203-221  `function sleep(`              spin, deadline check, Atomics.wait, early timeout -> 'ok'
- *   298-385  `export function later<T>(`    Atomics.waitAsync; an abort withdraws a fallback's request,
+ *   185-198  `export function block<T>(`    drives a protocol, blocking; spins before the first sleep
+ *   207-214  `export function spinWhile(`   the same spin, run by a primitive before its protocol
+ *   216-234  `function sleep(`              spin, deadline check, Atomics.wait, early timeout -> 'ok'
+ *   299-386  `export function later<T>(`    Atomics.waitAsync; an abort withdraws a fallback's request,
  *                                           then wakes every waiter of the word, then the protocol is
  *                                           told by a throw (once); once told, and for a `forever`
  *                                           sleep, no deadline
- *   391-393  `export function wake(`        Atomics.notify(word, count)
+ *   392-394  `export function wake(`        Atomics.notify(word, count)
  *
  * Mirrors src/internal/fallback.ts:
  *   28-65    `The helper. One request`      the helper's protocol, CONTROL, and the argument
@@ -53,7 +53,7 @@
  * -DBROKEN_HELPER_NO_PASS_ON (the check before the wait, but no pass-on: the window loses one).
  * -DHELPER_NO_CHECK drops only the check: the pass-on alone must still verify.
  *
- * The spin before the first sleep (futex.ts:206-210) is a run of loads that returns 'not-equal' if
+ * The spin before the first sleep (futex.ts:218-223) is a run of loads that returns 'not-equal' if
  * the word differs; every weft protocol treats 'not-equal' and 'ok' alike, so the spin is one of the
  * interleavings of futex_enter and needs no state of its own.
  *
