@@ -95,6 +95,13 @@ export type WaitAsyncFn = (
   live?: () => boolean,
 ) => AsyncResult;
 
+/** The answer known without waiting, as Atomics.waitAsync gives it: the word differs, or no time is left. */
+function atOnce(i32: Int32Array, index: number, value: number, ms: number): AsyncResult | undefined {
+  if (Atomics.load(i32, index) !== value) return { async: false, value: 'not-equal' };
+  if (ms <= 0) return { async: false, value: 'timed-out' };
+  return undefined;
+}
+
 /* ---------------------------------------------------------------------------------------------- */
 /* Helper workers                                                                                  */
 
@@ -249,14 +256,10 @@ function sweepLater(): void {
 
 /** Fallback for engines without Atomics.waitAsync: a helper worker sleeps on the word for this thread. */
 export function helperWaitAsync(
-  i32: Int32Array,
-  index: number,
-  value: number,
-  ms: number,
-  live: () => boolean = () => true,
+  ...[i32, index, value, ms, live = () => true]: Parameters<WaitAsyncFn>
 ): AsyncResult {
-  if (Atomics.load(i32, index) !== value) return { async: false, value: 'not-equal' };
-  if (ms <= 0) return { async: false, value: 'timed-out' };
+  const known = atOnce(i32, index, value, ms);
+  if (known !== undefined) return known;
   const helper =
     idleHelpers.pop() ?? (helpersFailed || helperCount >= MAX_HELPERS ? undefined : makeHelper());
   if (helper === undefined) return pollWaitAsync(i32, index, value, ms, live);
@@ -312,14 +315,10 @@ export function helperWaitAsync(
  * its word before it notifies. A poller is in no queue, so it can swallow no notify.
  */
 export function pollWaitAsync(
-  i32: Int32Array,
-  index: number,
-  value: number,
-  ms: number,
-  live: () => boolean = () => true,
+  ...[i32, index, value, ms, live = () => true]: Parameters<WaitAsyncFn>
 ): AsyncResult {
-  if (Atomics.load(i32, index) !== value) return { async: false, value: 'not-equal' };
-  if (ms <= 0) return { async: false, value: 'timed-out' };
+  const known = atOnce(i32, index, value, ms);
+  if (known !== undefined) return known;
   const end = ms === Number.POSITIVE_INFINITY ? ms : now() + ms;
   return {
     async: true,
