@@ -59,7 +59,8 @@
  * and later()'s notify landing in it) leaves a helper asleep for nobody, but by step 2 it only
  * delays the next wake-up of the word by one hand-over, never loses it. An extra wake-up is harmless
  * in every weft protocol (each re-checks its word, futex.ts "Outcomes"); a lost one is not.
- * Modelled in test/spin/fallback.pml, which also refutes the helper without CONTROL.
+ * Modelled in test/spin/futex.pml (-DHELPER: the helper as a process of its own, with lock.pml and
+ * condition.pml), which also refutes the helper without CONTROL, and without the pass-on.
  * Cost: a withdrawn request whose helper slipped into that window keeps the helper busy until the
  * next notify of the word or the request's deadline.
  *

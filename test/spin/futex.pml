@@ -13,12 +13,12 @@
  *   392-394  `export function wake(`        Atomics.notify(word, count)
  *
  * Mirrors src/internal/fallback.ts:
- *   28-65    `The helper. One request`      the helper's protocol, CONTROL, and the argument
- *   108-112  `const IDLE = 0;`              the constants (checked by test/models.test.ts)
- *   115-137  `const HELPER_SOURCE`          the helper: check CONTROL, Atomics.wait, CAS, pass on
- *   258-304  `export function helperWaitAsync(` ask (CONTROL = ASKED), the interim poll and its
+ *   28-66    `The helper. One request`      the helper's protocol, CONTROL, and the argument
+ *   109-113  `const IDLE = 0;`              the constants (checked by test/models.test.ts)
+ *   116-138  `const HELPER_SOURCE`          the helper: check CONTROL, Atomics.wait, CAS, pass on
+ *   259-305  `export function helperWaitAsync(` ask (CONTROL = ASKED), the interim poll and its
  *                                           withdrawal, withdraw() for later()
- *   317-339  `export function pollWaitAsync(` the last-resort fallback: polling, in no queue
+ *   318-340  `export function pollWaitAsync(` the last-resort fallback: polling, in no queue
  *
  * One sleep request "sleep while word[w] == v" is two steps of the thread:
  *   futex_enter  the deadline may already have passed (sleep() returns 'timed-out' before comparing);
