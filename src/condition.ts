@@ -34,7 +34,17 @@
  */
 
 import { AbandonedError, describe, RuntimeError, rangeError, typeError } from './errors.js';
-import { block, later, type Sleep, type Steps, signalOf, type WaitOptions, wake } from './internal/futex.js';
+import {
+  block,
+  canBlock,
+  cannotBlock,
+  later,
+  type Sleep,
+  type Steps,
+  signalOf,
+  type WaitOptions,
+  wake,
+} from './internal/futex.js';
 import { type Held, held } from './internal/hold.js';
 import { adopt, inspect, kindOf, place } from './internal/memory.js';
 import { checkTimeout, deadlineOf, now } from './internal/timeout.js';
@@ -137,10 +147,13 @@ export class Condition<L extends Lock | RLock = Lock | RLock> {
    * takes the lock again (with an RLock, at the depth it was held) before returning.
    * @returns true if notified, false on timeout.
    * @throws RuntimeError if the calling thread does not hold the lock.
+   * @throws CannotBlockError where the thread may not block, even with a timeout of 0 (re-taking
+   *   the lock may have to wait): use waitAsync. Nothing is registered, and the lock is still held.
    */
   wait(timeout?: number): boolean {
     const ms = checkTimeout(timeout, 'Condition.wait');
-    return block(this.#waitSteps(), deadlineOf(ms), 'Condition.wait');
+    if (!canBlock()) throw cannotBlock('Condition.wait');
+    return block(this.#waitSteps('wait'), deadlineOf(ms), 'Condition.wait');
   }
 
   /**
@@ -153,16 +166,19 @@ export class Condition<L extends Lock | RLock = Lock | RLock> {
     const signal = signalOf(options, 'Condition.waitAsync');
     this.#plainLock('waitAsync');
     if (signal?.aborted) throw signal.reason;
-    return later(this.#waitSteps(), deadlineOf(ms), signal);
+    return later(this.#waitSteps('waitAsync'), deadlineOf(ms), signal);
   }
 
   /**
    * Blocks the calling thread until `predicate()` is truthy, waiting between checks; returns its
    * last value (falsy if the timeout passed).
+   * @throws CannotBlockError where the thread may not block, whatever the timeout and the
+   *   predicate: use waitForAsync. The predicate is not called, and the lock is still held.
    */
   waitFor<T>(predicate: () => T, timeout?: number): T {
     const ms = checkTimeout(timeout, 'Condition.waitFor');
     if (typeof predicate !== 'function') throw typeError('Condition.waitFor: predicate must be a function');
+    if (!canBlock()) throw cannotBlock('Condition.waitFor');
     const end = deadlineOf(ms);
     let result = predicate();
     // As Python's wait_for: a false predicate always waits once (so misuse always throws), however
@@ -226,7 +242,7 @@ export class Condition<L extends Lock | RLock = Lock | RLock> {
     const held = lock instanceof RLock ? lock._isOwned() : lock.locked();
     if (!held)
       throw new RuntimeError(
-        `Condition.${what}: cannot ${what === 'wait' ? 'wait' : 'notify'} on un-acquired lock`,
+        `Condition.${what}: cannot ${what.startsWith('wait') ? 'wait' : 'notify'} on un-acquired lock`,
       );
   }
 
@@ -239,8 +255,8 @@ export class Condition<L extends Lock | RLock = Lock | RLock> {
     return this.lock;
   }
 
-  *#waitSteps(): Steps<boolean> {
-    this.#mustHold('wait');
+  *#waitSteps(what: 'wait' | 'waitAsync'): Steps<boolean> {
+    this.#mustHold(what);
     const i32 = this._i32;
     const at = this._at;
     const lock = this.lock;

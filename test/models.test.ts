@@ -21,6 +21,7 @@ const spinDir = new URL('../../test/spin/', import.meta.url);
 const REQUIRED: Record<string, string[]> = {
   'event.pml': ['STATE', 'SET', 'SLEEPERS', 'FLAGS', 'ONE_GENERATION'].map((c) => `src/event.ts ${c}`),
   'lockproto.pml': ['STATE', 'UNLOCKED', 'LOCKED', 'CONTENDED'].map((c) => `src/lock.ts ${c}`),
+  'futex.pml': ['IDLE', 'ASKED', 'ANSWERED', 'WITHDRAWN'].map((c) => `src/internal/fallback.ts ${c}`),
   'semaphore.pml': ['COUNT', 'SLEEPERS', 'BOUND'].map((c) => `src/semaphore.ts ${c}`),
   'condition.pml': ['UNRELEASED', 'RELEASED', 'GEN', 'LOCK_STATE'].map((c) => `src/condition.ts ${c}`),
   'barrier.pml': [

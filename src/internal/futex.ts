@@ -33,7 +33,8 @@
  * an Atomics.notify(word, 1) meant for a live one. So when the signal fires the driver itself wakes
  * every waiter of the word it sleeps on (its own queued wait included; the others re-check and go
  * back to sleep), then throws signal.reason into the protocol so its finally/catch can undo what it
- * registered, and rejects with signal.reason. Nothing of the aborted waiter is left in the queue.
+ * registered, and rejects with signal.reason. Nothing of the aborted waiter is left in the queue
+ * (on the helper fallback, nothing that can keep a wake-up: see fallback.ts).
  *
  * Keep-alive. Node does not keep a process alive for a pending Atomics.waitAsync; while any async
  * wait of this thread is pending, a ref'd interval timer does (one for all of them). Where timers
@@ -41,25 +42,20 @@
  * costs far less than making and clearing a timer at every wait.
  *
  * Engines without Atomics.waitAsync (Firefox before 145, Safari before 16.4). later() then sleeps
- * through a helper worker that blocks in Atomics.wait on the word and posts back when it returns
- * (helperWaitAsync below), with the same semantics. Chosen by measuring the options on this project's
- * 2-core machine (test/runtimes/fallback-bench.mjs, test/browser/fallback-bench.mjs): median ms from
- * a partner's notify to the async waiter resuming, the partner answering at once / after 2 ms /
- * after 15 ms, and the CPU (% of a core) of one idle wait:
- *                                    Firefox 153 ESR, no waitAsync       Node 20, no waitAsync
- *   (native Atomics.waitAsync)       0.02 / 0.06 / 0.12    idle level    0.02 / 0.03 / 0.07   0.01
- *   timers, backing off 0 -> 4 ms    4.1  / 2.0  / 1.7     +5 to +8      1.1  / 0.1  / 0.3    2.0
- *   MessageChannel 1 ms, then timers 0.02 / 0.12 / 3.1     +1 to +4      0.02 / 0.07 / 0.9    1.8
- *   helper worker (chosen)           0.08 / 0.12 / 0.26    ~0            0.04 / 0.08 / 0.16   0.02
- * Browsers clamp nested timers to 4 ms, so polling costs milliseconds of latency and wakes the thread
- * 250 times a second while it waits; the helper costs two postMessages per sleep (about 0.1 ms) and
- * no CPU while waiting. Its costs: one worker per async wait pending at once on a thread (pooled,
- * at most MAX_HELPERS, ended after HELPER_IDLE_MS unused; Node: 7 MiB of RSS each), each started
- * on first need (Node: 60-100 ms, during which that wait also polls), and a page whose Content
- * Security Policy forbids blob: workers gets polling instead (pollWaitAsync).
+ * through a helper worker that blocks in Atomics.wait on the word and posts back when it returns,
+ * or, where no helper can be made, by polling: see fallback.ts, which also says why a request
+ * outliving its wait (an abort, a helper that starts late) loses no wake-up. later() gives up a
+ * pending fallback wait (withdraw) before an abort notifies the word.
  */
 
 import { CannotBlockError, typeError } from '../errors.js';
+import {
+  helpersFailedHere,
+  helperWaitAsync,
+  type Outcome,
+  pollWaitAsync,
+  type WaitAsyncFn,
+} from './fallback.js';
 import { now } from './timeout.js';
 
 /** Sleep while `i32[index] === value`. */
@@ -76,7 +72,7 @@ export interface Sleep {
   slice?: number | undefined;
 }
 
-export type Outcome = 'ok' | 'not-equal' | 'timed-out';
+export type { Outcome };
 
 /** A wait protocol: yields sleep requests, receives their outcomes, returns its result. */
 export type Steps<T> = Generator<Sleep, T, Outcome>;
@@ -154,6 +150,25 @@ export function canBlock(): boolean {
   return blockingAllowed;
 }
 
+/**
+ * The error of a blocking method called where this thread may not block.
+ * @param advice - what to use instead; by default the method's Async twin.
+ */
+export function cannotBlock(where: string, advice?: string): CannotBlockError {
+  return new CannotBlockError(
+    `${where} cannot block this thread (Atomics.wait is not allowed here, as on a browser's main thread): ${advice ?? `use ${where}Async() instead`}`,
+  );
+}
+
+/**
+ * Test hook: makes canBlock() answer false on this thread (true), as on a browser's main thread,
+ * or look again (false). Node lets every thread block, so this is the only way to run the
+ * can-block checks there; the browser suite runs them for real.
+ */
+export function forceCannotBlock(on: boolean): void {
+  blockingAllowed = on ? false : undefined;
+}
+
 const pause: (n?: number) => void =
   typeof (Atomics as { pause?: unknown }).pause === 'function'
     ? (Atomics as unknown as { pause: (n?: number) => void }).pause
@@ -170,9 +185,7 @@ const pause: (n?: number) => void =
 export function block<T>(steps: Steps<T>, deadline: number, where: string, advice?: string, spun = false): T {
   if (deadline !== Number.NEGATIVE_INFINITY && !canBlock()) {
     steps.return(undefined as T);
-    throw new CannotBlockError(
-      `${where} cannot block this thread (Atomics.wait is not allowed here, as on a browser's main thread): ${advice ?? `use ${where}Async() instead`}`,
-    );
+    throw cannotBlock(where, advice);
   }
   // A poll (timeout 0 or less) looks once: it neither spins nor sleeps.
   let spin = deadline === Number.NEGATIVE_INFINITY || spun ? 0 : spinLimit;
@@ -223,17 +236,6 @@ function sleep(s: Sleep, callDeadline: number, spin: number): Outcome {
 /* ---------------------------------------------------------------------------------------------- */
 /* Async                                                                                           */
 
-type AsyncResult =
-  | { async: false; value: 'not-equal' | 'timed-out' }
-  | { async: true; value: Promise<Outcome> };
-type WaitAsyncFn = (
-  i32: Int32Array,
-  index: number,
-  value: number,
-  ms: number,
-  live?: () => boolean,
-) => AsyncResult;
-
 const nativeWaitAsync = (Atomics as unknown as { waitAsync?: WaitAsyncFn }).waitAsync;
 
 /** How async waits sleep where Atomics.waitAsync is missing (or when forced, for tests). */
@@ -246,213 +248,6 @@ let waitAsync: WaitAsyncFn =
 /** Whether async waits use the engine's Atomics.waitAsync (true) or a fallback (false). */
 export function nativeAsyncWaits(): boolean {
   return waitAsync !== helperWaitAsync && waitAsync !== pollWaitAsync;
-}
-
-/*
- * The helper fallback. A helper is a worker whose only job is to block in Atomics.wait on a word on
- * behalf of an async waiter of this thread, then post the outcome back. Helpers are pooled: one is
- * busy per pending async wait, returns to the pool when it answers, and is ended after HELPER_IDLE_MS
- * unused. Each request carries an absolute deadline (epoch ms, so that the helper's clock agrees),
- * so a helper that starts late does not stretch the timeout.
- *
- * Same semantics as Atomics.waitAsync: the helper's Atomics.wait compares and enqueues atomically,
- * so no wake-up is lost and it counts as one waiter for Atomics.notify(word, n), as a native async
- * waiter does. An abort notifies the word (later() does so for native waits too), which wakes the
- * helper; its answer is then ignored. If helpers cannot be made here (no Worker, a Content Security
- * Policy without worker-src blob:, or one fails), this thread polls instead, for good.
- */
-
-/** The helper's code: a classic script for Web Workers, or eval'd by worker_threads. */
-const HELPER_SOURCE = `
-const wt = globalThis.process?.getBuiltinModule?.('node:worker_threads');
-const answer = (r) => (wt?.parentPort ?? globalThis).postMessage(r);
-const onRequest = ({ i32, index, value, until }) => {
-  const ms = until === Infinity ? Infinity : until - (performance.timeOrigin + performance.now());
-  answer(ms > 0 ? Atomics.wait(i32, index, value, ms) : 'timed-out');
-};
-if (wt?.parentPort) wt.parentPort.on('message', onRequest);
-else globalThis.onmessage = (event) => onRequest(event.data);
-answer('ready');
-`;
-const MAX_HELPERS = 16; // more concurrent async waits on one thread than this poll instead
-const HELPER_IDLE_MS = 10_000;
-
-interface Helper {
-  ask(request: { i32: Int32Array; index: number; value: number; until: number }): void;
-  end(): void;
-  /** Settles the pending wait, if any. */
-  settle: ((outcome: Outcome) => void) | undefined;
-  /** Whether the worker has started (until then its waits poll as well). */
-  ready: boolean;
-  idleSince: number;
-}
-
-const idleHelpers: Helper[] = [];
-let helperCount = 0;
-let helpersFailed = false;
-let sweepTimer: ReturnType<typeof setTimeout> | undefined;
-let blobURL: string | undefined;
-
-interface AnyWorker {
-  postMessage(message: unknown): void;
-  terminate(): unknown;
-  unref?(): void;
-  on?(event: string, listener: (value: unknown) => void): unknown;
-  addEventListener?(event: string, listener: (event: { data?: unknown }) => void): void;
-}
-
-/** Starts a helper worker; undefined where this thread cannot make one. */
-function makeHelper(): Helper | undefined {
-  let worker: AnyWorker;
-  try {
-    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-    const wt = proc?.getBuiltinModule?.('node:worker_threads') as
-      | { Worker?: new (code: string, options: { eval: true }) => AnyWorker }
-      | undefined;
-    if (wt?.Worker !== undefined) {
-      worker = new wt.Worker(HELPER_SOURCE, { eval: true });
-    } else {
-      const WebWorker = (globalThis as { Worker?: new (url: string) => AnyWorker }).Worker;
-      if (WebWorker === undefined || typeof Blob !== 'function') return undefined;
-      blobURL ??= URL.createObjectURL(new Blob([HELPER_SOURCE], { type: 'text/javascript' }));
-      worker = new WebWorker(blobURL);
-    }
-  } catch {
-    return undefined;
-  }
-  const helper: Helper = {
-    ask: (request) => worker.postMessage(request),
-    end: () => void worker.terminate(),
-    settle: undefined,
-    ready: false,
-    idleSince: 0,
-  };
-  const onAnswer = (outcome: unknown): void => {
-    if (outcome === 'ready') {
-      helper.ready = true;
-      return;
-    }
-    const settle = helper.settle;
-    helper.settle = undefined;
-    helper.idleSince = now();
-    idleHelpers.push(helper);
-    sweepLater();
-    settle?.(outcome as Outcome);
-  };
-  const onFailure = (): void => {
-    // It could not start (e.g. a Content Security Policy) or died: poll from now on.
-    helpersFailed = true;
-    helperCount--;
-    const i = idleHelpers.indexOf(helper);
-    if (i >= 0) idleHelpers.splice(i, 1);
-    helper.end();
-    const settle = helper.settle;
-    helper.settle = undefined;
-    settle?.('ok'); // a spurious wake-up: the protocol re-checks its word and waits again
-  };
-  if (worker.on !== undefined) {
-    worker.on('message', onAnswer);
-    worker.on('error', onFailure);
-    // After the listeners, which would ref it again: a pending wait keeps the thread alive through
-    // hold(), never through its helper.
-    worker.unref?.();
-  } else {
-    worker.addEventListener?.('message', (event) => onAnswer(event.data));
-    worker.addEventListener?.('error', onFailure);
-  }
-  helperCount++;
-  return helper;
-}
-
-/** Ends helpers left idle for HELPER_IDLE_MS. */
-function sweepLater(): void {
-  if (sweepTimer !== undefined) return;
-  const t = setTimeout(() => {
-    sweepTimer = undefined;
-    const old = now() - HELPER_IDLE_MS;
-    for (let i = idleHelpers.length - 1; i >= 0; i--) {
-      const h = idleHelpers[i] as Helper;
-      if (h.idleSince <= old) {
-        idleHelpers.splice(i, 1);
-        helperCount--;
-        h.end();
-      }
-    }
-    if (idleHelpers.length > 0) sweepLater();
-  }, HELPER_IDLE_MS);
-  (t as { unref?: () => void }).unref?.();
-  sweepTimer = t;
-}
-
-/** Fallback for engines without Atomics.waitAsync: a helper worker sleeps on the word for this thread. */
-function helperWaitAsync(
-  i32: Int32Array,
-  index: number,
-  value: number,
-  ms: number,
-  live?: () => boolean,
-): AsyncResult {
-  if (Atomics.load(i32, index) !== value) return { async: false, value: 'not-equal' };
-  if (ms <= 0) return { async: false, value: 'timed-out' };
-  const helper =
-    idleHelpers.pop() ?? (helpersFailed || helperCount >= MAX_HELPERS ? undefined : makeHelper());
-  if (helper === undefined) return pollWaitAsync(i32, index, value, ms, live);
-  const until = ms === Number.POSITIVE_INFINITY ? ms : performance.timeOrigin + now() + ms;
-  return {
-    async: true,
-    value: new Promise<Outcome>((resolve) => {
-      let settled = false;
-      const settle = (outcome: Outcome): void => {
-        if (settled) return;
-        settled = true;
-        resolve(outcome);
-      };
-      helper.settle = settle;
-      helper.ask({ i32, index, value, until });
-      if (!helper.ready) {
-        // A new helper takes tens of ms to start: poll meanwhile, so this wait is not slower than
-        // polling. Whichever answers first settles it; a helper that answers later is simply idle.
-        const polled = pollWaitAsync(i32, index, value, ms, () => !settled);
-        if (polled.async) polled.value.then(settle);
-        else settle(polled.value);
-      }
-    }),
-  };
-}
-
-/**
- * The last resort, where no helper can be made: re-reads the word on timers, backing off from 0 to
- * 4 ms between reads. It sees only the word's current value, so a change undone before it looks
- * (A -> B -> A) is missed; in weft's protocols that happens only when another waiter took what was
- * released (a Lock re-taken, a permit taken), so the poller waits on for the next change: a delay,
- * never a lost wake-up, since every protocol changes its word before it notifies.
- */
-function pollWaitAsync(
-  i32: Int32Array,
-  index: number,
-  value: number,
-  ms: number,
-  live: () => boolean = () => true,
-): AsyncResult {
-  if (Atomics.load(i32, index) !== value) return { async: false, value: 'not-equal' };
-  if (ms <= 0) return { async: false, value: 'timed-out' };
-  const end = ms === Number.POSITIVE_INFINITY ? ms : now() + ms;
-  return {
-    async: true,
-    value: new Promise<Outcome>((resolve) => {
-      let delay = 0;
-      const poll = (): void => {
-        const left = end - now();
-        if (!live() || Atomics.load(i32, index) !== value) resolve('ok');
-        else if (left <= 0) resolve('timed-out');
-        else {
-          delay = Math.min(4, delay + 0.25);
-          setTimeout(poll, Math.min(delay, left));
-        }
-      };
-      setTimeout(poll, 0);
-    }),
-  };
 }
 
 let pending = 0;
@@ -510,11 +305,15 @@ export function later<T>(steps: Steps<T>, deadline: number, signal: AbortSignal 
     let aborted = false; // the signal fired
     let told = false; // the protocol has been told (by a throw)
     let asleep: Sleep | undefined; // the request of the pending waitAsync, if any
+    let withdraw: (() => void) | undefined; // gives up the pending wait, for a fallback (fallback.ts)
     let ticket = 0; // numbers the pending waitAsync; a resolution with an old number is ignored
 
     const onAbort = (): void => {
       aborted = true;
       if (asleep === undefined) return;
+      // A fallback's request is withdrawn first, so that its helper either sees that before it
+      // sleeps or, already asleep, is woken by the notify below and passes its wake-up on.
+      withdraw?.();
       // Wake our own queued wait (and, spuriously, the word's other waiters) so none is left behind,
       // and go on at once rather than when that wake-up is delivered.
       Atomics.notify(asleep.i32, asleep.index);
@@ -533,6 +332,7 @@ export function later<T>(steps: Steps<T>, deadline: number, signal: AbortSignal 
 
     const run = (outcome: Outcome): void => {
       asleep = undefined;
+      withdraw = undefined;
       for (;;) {
         let r: IteratorResult<Sleep, T>;
         try {
@@ -571,6 +371,7 @@ export function later<T>(steps: Steps<T>, deadline: number, signal: AbortSignal 
           continue;
         }
         asleep = s;
+        withdraw = w.withdraw;
         w.value.then(
           (v) => {
             if (t === ticket) run(v === 'timed-out' && end - now() > 0 ? 'ok' : v);
@@ -610,6 +411,6 @@ export function forcePollingAsyncWaits(on: boolean): void {
 
 /** Test hook: how this thread's async waits sleep now: the engine's waitAsync, helper workers, or polling. */
 export function asyncWaitMode(): 'native' | AsyncFallback {
-  if (waitAsync === pollWaitAsync || (waitAsync === helperWaitAsync && helpersFailed)) return 'poll';
+  if (waitAsync === pollWaitAsync || (waitAsync === helperWaitAsync && helpersFailedHere())) return 'poll';
   return waitAsync === helperWaitAsync ? 'helper' : 'native';
 }

@@ -600,6 +600,45 @@ test(
   },
 );
 
+test(
+  'Condition.wait(0) / waitFor(p, 0): poll where blocking is allowed, else CannotBlockError with the lock still held and nothing registered',
+  ['blocking'],
+  async ({ canBlockMain }) => {
+    // Issue 9, finding 5: re-taking the lock after the poll may have to wait, so where blocking is
+    // not allowed the call must refuse up front, not fail half-way without the lock.
+    const cond = new Condition(new Lock());
+    check(cond.lock.acquire(0), 'the lock is free');
+    const waiters = () => Atomics.load(cond._i32, cond._at + 1) + Atomics.load(cond._i32, cond._at + 2);
+    if (canBlockMain) {
+      equal(cond.wait(0), false, 'wait(0) polls');
+      equal(
+        cond.waitFor(() => false, 0),
+        false,
+        'waitFor(p, 0) polls',
+      );
+    } else {
+      const refused = { name: 'CannotBlockError', code: 'WEFT_CANNOT_BLOCK', instance: CannotBlockError };
+      throws(() => cond.wait(0), { ...refused, message: /Condition\.waitAsync\(\)/ }, 'wait(0)');
+      let called = false;
+      const predicate = () => {
+        called = true;
+        return false;
+      };
+      throws(
+        () => cond.waitFor(predicate, 0),
+        { ...refused, message: /Condition\.waitForAsync\(\)/ },
+        'waitFor',
+      );
+      check(!called, 'waitFor(p, 0) did not call the predicate');
+    }
+    check(cond.lock.locked(), 'the caller still holds the lock');
+    equal(waiters(), 0, 'no waiter left registered');
+    cond.release();
+    equal(await cond.lock.acquireAsync(0), true, 'the lock was released once, by the caller');
+    cond.lock.release();
+  },
+);
+
 // Thread ------------------------------------------------------------------------------------------
 
 const target = new URL('./thread-target.mjs', import.meta.url);

@@ -5,18 +5,19 @@
  * Mirrors src/condition.ts:
  *   6-33     `Layout: [TAG, UNRELEASED, RELEASED, GEN]`  the header's layout, protocol and argument
  *   44-47    `const UNRELEASED = 1;`                     the constants (checked by test/models.test.ts)
- *   210-216  `notify(n = 1): void {`                     notify(n) -> release(n), holding the lock
- *   219-222  `notifyAll(): void {`                       release(UNRELEASED)
- *   242-296  `*#waitSteps(): Steps<boolean> {`           UNRELEASED += 1; my = GEN; unlock; loop: GEN
+ *   226-232  `notify(n = 1): void {`                     notify(n) -> release(n), holding the lock
+ *   235-238  `notifyAll(): void {`                       release(UNRELEASED)
+ *   258-312  `*#waitSteps(what: 'wait' | 'waitAsync'): Steps<boolean> {`
+ *                                                        UNRELEASED += 1; my = GEN; unlock; loop: GEN
  *                                                        != my and take() -> notified, else sleep on
  *                                                        (GEN, g); re-take the lock with no deadline;
  *                                                        not notified: take if due, else UNRELEASED -= 1;
  *                                                        an aborted waiter that took one passes it on
- *   308-316  `function take(`                            CAS RELEASED r -> r-1 while r > 0
- *   319-326  `function release(`                         k = min(n, UNRELEASED); UNRELEASED -= k;
+ *   324-332  `function take(`                            CAS RELEASED r -> r-1 while r > 0
+ *   335-342  `function release(`                         k = min(n, UNRELEASED); UNRELEASED -= k;
  *                                                        RELEASED += k; GEN += 1; wake k on GEN
  * Not modelled: a Condition on an RLock (the same STATE word and lockSteps; the owner and depth
- * words are the RLock's, never slept on) and the AbandonedError path (lines 280-285: the lock taken
+ * words are the RLock's, never slept on) and the AbandonedError path (lines 297-301: the lock taken
  * over from a weft Thread that died while holding it).
  *
  * Threads: NCONS consumers and one producer around a ghost `items` guarded by the lock (Python's
@@ -36,6 +37,11 @@
  *   - no deadlock or lost wake-up: every consumer gets its item (the producer makes one per
  *     consumer), safety run; liveness: every consumer without a deadline or signal ends, under weak
  *     fairness (ltl `done`).
+ * With -DHELPER consumer 1's async waits go through the helper worker (futex.pml, Helper); with
+ * -DABORT1 its signal may fire (and nobody has a deadline, which would hide a lost wake-up). The
+ * helper's broken variants (-DBROKEN_HELPER_AS_BEFORE, -DBROKEN_HELPER_NO_PASS_ON) must be
+ * refuted: an aborted waitAsync's helper swallows a notify(1), a consumer sleeps for ever (issue 9,
+ * finding 1).
  * Broken variant (-DBROKEN_ESFX): esfx's design, a condition variable that sleeps on a word notify
  * never changes (here GEN is left alone and the waiter sleeps as soon as it has unlocked): a notify
  * between the unlock and the sleep is lost. SPIN must find the consumer that never wakes.
@@ -346,6 +352,13 @@ init {
 #endif
 #ifdef POLLER
     polls[1] = true;   /* thread 1's async waits poll (no Atomics.waitAsync, no helper worker) */
+#endif
+#ifdef ABORT1
+    can_abort[1] = true; plain_left--;  /* only consumer 1's signal may fire; no deadlines */
+#endif
+#ifdef HELPER
+    helped[1] = true;  /* consumer 1's async waits go through a helper worker (no waitAsync) */
+    run Helper();
 #endif
     fx_n = 0;
     do

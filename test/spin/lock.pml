@@ -15,6 +15,10 @@
  *   - no deadlock or lost wake-up: every thread ends (no invalid end state, safety run);
  *   - liveness: every thread that waits without limit eventually finishes all its rounds, under
  *     weak fairness (ltl `done`, run with -a -f).
+ * With -DHELPER thread 1's async waits go through the helper worker (futex.pml, Helper): thread 1
+ * is the async waiter via the helper, the others block; each releases what it takes. Its broken
+ * variants (-DBROKEN_HELPER_AS_BEFORE, -DBROKEN_HELPER_NO_PASS_ON) must be refuted: a thread asleep
+ * for ever while the lock is free (issue 9, finding 1).
  * Broken variant (-DBROKEN_RELEASE_NO_WAKE): unlock swaps in 0 without waking; SPIN must find the
  * sleeper that is never woken. -DBROKEN_ABORT_NO_WAKE (with FAULTS): the layer's abort does not wake
  * the word's other sleepers, so an aborted waiter that had been chosen by a release swallows it.
@@ -73,6 +77,10 @@ init {
 #endif
 #ifdef POLLER
     polls[1] = true;   /* thread 1's async waits poll (no Atomics.waitAsync, no helper worker) */
+#endif
+#ifdef HELPER
+    helped[1] = true;  /* thread 1's async waits go through a helper worker (no Atomics.waitAsync) */
+    run Helper();
 #endif
     i = 0;
     do

@@ -43,6 +43,12 @@ lock.pml      | -DPOLLER -DFAULTS                          | safety | pass | thr
 lock.pml      | -DPOLLER                                   | live   | pass | ... a polling waiter still finishes
 lock.pml      | -DBROKEN_RELEASE_NO_WAKE                   | safety | fail | broken: release without wake -> deadlock found
 lock.pml      | -DFAULTS -DBROKEN_ABORT_NO_WAKE            | safety | fail | broken: abort that does not wake the word -> found
+lock.pml      | -DHELPER                                   | safety | pass | thread 1 waits through a helper worker that may start late
+lock.pml      | -DHELPER                                   | live   | pass | ... every thread finishes (weak fairness)
+lock.pml      | -DHELPER -DFAULTS                          | safety | pass | ... the helped thread may abort, thread 0 has a deadline
+lock.pml      | -DHELPER -DFAULTS -DHELPER_NO_CHECK        | safety | pass | ... the helper's pass-on alone loses nothing
+lock.pml      | -DHELPER -DBROKEN_HELPER_AS_BEFORE         | safety | fail | broken: helper without CONTROL (issue 9 #1) -> found
+lock.pml      | -DHELPER -DFAULTS -DBROKEN_HELPER_NO_PASS_ON | safety | fail | broken: CONTROL checked, no pass-on -> found
 event.pml     |                                            | safety | pass | 3 waiters, set/clear/set: set seen by all, no lost wake-up
 event.pml     |                                            | live   | pass | ... every waiter returns true (weak fairness)
 event.pml     | -DFAULTS                                   | safety | pass | with a deadline and an abort
@@ -66,6 +72,9 @@ condition.pml | -DNCONS=3 -DFAULTS -DSPURIOUS=0            | safety | pass | ...
 condition.pml | -DNCONS=2 -DPOLLER -DFAULTS                | safety | pass | a polling consumer
 condition.pml | -DNCONS=2 -DPOLLER                         | live   | pass | ... still gets its item
 condition.pml | -DNCONS=2 -DBROKEN_ESFX                    | safety | fail | broken: esfx's condvar -> lost notify found
+condition.pml | -DNCONS=2 -DHELPER -DABORT1                | safety | pass | consumer 1 waits through a helper, may abort
+condition.pml | -DNCONS=2 -DHELPER -DABORT1 -DBROKEN_HELPER_AS_BEFORE | safety | fail | broken: helper without CONTROL (issue 9 #1) -> found
+condition.pml | -DNCONS=2 -DHELPER -DABORT1 -DBROKEN_HELPER_NO_PASS_ON | safety | fail | broken: CONTROL checked, no pass-on -> found
 barrier.pml   | -DPARTIES=2 -DNWORKERS=4                   | safety | pass | 4 threads, 2 parties: newcomers during the action
 barrier.pml   | -DPARTIES=2 -DNWORKERS=4 -DSPURIOUS=1      | live   | pass | ... every thread returns its index (weak fairness)
 barrier.pml   | -DPARTIES=3 -DNWORKERS=3 -DWAITS=2         | safety | pass | 3 parties, 2 passes each: reuse
@@ -127,13 +136,13 @@ check() {
   ) || true
   end="$(date +%s%N)"
   out="$dir/pan.out"
-  errors="$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' "$out" 2>/dev/null | head -1)"
-  states="$(sed -n 's/^ *\([0-9.e+]*\) states, stored.*/\1/p' "$out" 2>/dev/null | head -1)"
-  trans="$(sed -n 's/^ *\([0-9.e+]*\) transitions.*/\1/p' "$out" 2>/dev/null | head -1)"
-  depth="$(sed -n 's/.*depth reached \([0-9]*\).*/\1/p' "$out" 2>/dev/null | head -1)"
+  errors="$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' "$out" 2>/dev/null | head -1 || true)"
+  states="$(sed -n 's/^ *\([0-9.e+]*\) states, stored.*/\1/p' "$out" 2>/dev/null | head -1 || true)"
+  trans="$(sed -n 's/^ *\([0-9.e+]*\) transitions.*/\1/p' "$out" 2>/dev/null | head -1 || true)"
+  depth="$(sed -n 's/.*depth reached \([0-9]*\).*/\1/p' "$out" 2>/dev/null | head -1 || true)"
   if [ -z "$errors" ]; then
     verdict="BROKEN-RUN"   # spin, gcc or pan did not run to the end
-  elif grep -q "max search depth too small\|out of memory\|search not completed" "$out"; then
+  elif grep -q "max search depth too small\|out of memory\|search not completed" "$out" 2>/dev/null; then
     verdict="TRUNCATED"
   elif [ "$expect" = pass ] && [ "$errors" = 0 ]; then
     verdict="ok"

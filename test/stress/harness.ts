@@ -6,7 +6,9 @@
  * WEFT_STRESS=short (CI, about a minute for the whole suite) or long (the default: hundreds of
  * thousands of operations per primitive). WEFT_STRESS_SEED fixes the random choices (printed with
  * the figures, so a failing run can be replayed); WEFT_STRESS_OUT names a file to which each
- * test's figures are appended as a JSON line.
+ * test's figures are appended as a JSON line. WEFT_ASYNC_FALLBACK=helper (or poll) runs every
+ * thread's async waits on that fallback, as on an engine without Atomics.waitAsync
+ * (fixtures/stress/async-mode.ts); the figures say which way async waits went.
  */
 
 import { appendFileSync } from 'node:fs';
@@ -15,6 +17,7 @@ import { inspect } from 'node:util';
 import { Thread } from 'weft-threading';
 import {
   ABORTS,
+  asyncWaitMode,
   DONE,
   FAILED,
   ITER,
@@ -203,6 +206,8 @@ export interface Figures {
   mode: string;
   seed: number;
   threads: string;
+  /** How the main thread's async waits slept: 'native', 'helper' or 'poll'. */
+  async: string;
   ops: number;
   ok: number;
   timeouts: number;
@@ -227,6 +232,7 @@ export function report(
     mode: MODE,
     seed: SEED,
     threads: `${threads} weft Threads + ${workers} plain workers${main} on ${CORES} cores`,
+    async: asyncWaitMode(),
     ops: board.sum(OPS),
     ok: board.sum(OK),
     timeouts: board.sum(TIMEOUTS),
@@ -240,7 +246,7 @@ export function report(
     .join(', ');
   console.log(
     `[stress ${MODE}] ${primitive}: ${figures.ops} ops (${figures.ok} ok, ${figures.timeouts} timed out, ` +
-      `${figures.aborts} aborted${more ? `, ${more}` : ''}), ${figures.threads}, ${figures.ms} ms, ` +
+      `${figures.aborts} aborted${more ? `, ${more}` : ''}), ${figures.threads}, async waits ${figures.async}, ${figures.ms} ms, ` +
       `violations ${figures.violations} (seed ${SEED})`,
   );
   const out = process.env.WEFT_STRESS_OUT;
