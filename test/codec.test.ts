@@ -238,6 +238,14 @@ describe('codec: objects', () => {
     assert.deepStrictEqual(out, structuredClone(proto));
   });
 
+  test('plain objects with 127, 128 and up to 20,000 keys (the count takes more bytes)', () => {
+    for (const n of [127, 128, 200, 16383, 16384, 20000]) {
+      const o = Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i % 3 === 0 ? 'v' : i]));
+      assert.deepStrictEqual(roundTrip(o), o);
+      assert.deepStrictEqual(roundTrip([o, { after: true }]), [o, { after: true }]);
+    }
+  });
+
   test('plain objects: only own enumerable string keys, getters read once', () => {
     let reads = 0;
     const o = Object.create(

@@ -9,12 +9,13 @@
  * TextDecoder refuses a shared view, so text goes through a private copy there.
  */
 
-import { ErrorPart, errorClasses, Tag, viewKinds } from './codec-format.js';
+import { ErrorPart, errorClasses, SHORT_STRING, Tag, viewKinds } from './codec-format.js';
 
 const EMPTY: Uint8Array = new Uint8Array(0);
 let src: Uint8Array = EMPTY;
 let p = 0;
-let objects: object[] = [];
+let objects: (object | undefined)[] = [];
+let count = 0;
 
 const f64 = new Float64Array(1);
 const f64bytes = new Uint8Array(f64.buffer);
@@ -24,6 +25,7 @@ const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 /** A private copy for TextDecoder where it refuses shared views; grows as needed. */
 let text = new Uint8Array(1024);
 const CHUNK = 8192;
+const fromCharCode = String.fromCharCode;
 const decodesShared = ((): boolean => {
   if (typeof SharedArrayBuffer !== 'function') return true;
   try {
@@ -43,8 +45,14 @@ export function decode(bytes: Uint8Array): unknown {
     return readValue();
   } finally {
     src = EMPTY;
-    if (objects.length !== 0) objects = [];
+    if (count > 4096) objects = [];
+    else for (let i = 0; i < count; i++) objects[i] = undefined; // (setting .length is a slow runtime call)
+    count = 0;
   }
+}
+
+function remember(o: object): void {
+  objects[count++] = o;
 }
 
 function fail(what: string): never {
@@ -80,6 +88,7 @@ function readF64(): number {
 
 /** Copies `n` bytes at p into a new ArrayBuffer (never shared). */
 function readBuffer(n: number): ArrayBuffer {
+  p = (p + 7) & ~7; // see writeBytes: the bytes start 8-aligned from the item's start
   if (p + n > src.length) fail('truncated bytes');
   const out = new Uint8Array(n);
   out.set(src.subarray(p, p + n));
@@ -100,10 +109,78 @@ function readLatin1(n: number): string {
   let q = p;
   const end = q + n;
   if (end > s.length) fail('truncated string');
-  let out = '';
-  while (q < end) out += String.fromCharCode(s[q++]!);
   p = end;
-  return out;
+  // Eight code units per call: fewer intermediate strings than one at a time, no array to build.
+  let out = '';
+  for (; q + 8 <= end; q += 8) {
+    out += fromCharCode(s[q]!, s[q + 1]!, s[q + 2]!, s[q + 3]!, s[q + 4]!, s[q + 5]!, s[q + 6]!, s[q + 7]!);
+  }
+  switch (end - q) {
+    case 1:
+      return out + fromCharCode(s[q]!);
+    case 2:
+      return out + fromCharCode(s[q]!, s[q + 1]!);
+    case 3:
+      return out + fromCharCode(s[q]!, s[q + 1]!, s[q + 2]!);
+    case 4:
+      return out + fromCharCode(s[q]!, s[q + 1]!, s[q + 2]!, s[q + 3]!);
+    case 5:
+      return out + fromCharCode(s[q]!, s[q + 1]!, s[q + 2]!, s[q + 3]!, s[q + 4]!);
+    case 6:
+      return out + fromCharCode(s[q]!, s[q + 1]!, s[q + 2]!, s[q + 3]!, s[q + 4]!, s[q + 5]!);
+    case 7:
+      return out + fromCharCode(s[q]!, s[q + 1]!, s[q + 2]!, s[q + 3]!, s[q + 4]!, s[q + 5]!, s[q + 6]!);
+    default:
+      return out;
+  }
+}
+
+/*
+ * Object keys repeat from item to item ({ id, name } a million times), so short Latin-1 keys go
+ * through a small cache: a hash of the bytes picks a slot; if the slot holds the same bytes, its
+ * string is returned (already internalized by V8 from earlier use as a key, so the property store
+ * is faster too); else the string is built and takes the slot. Only ever a speed-up: a miss costs
+ * one hash and one comparison over at most KEY_MAX bytes.
+ */
+const KEY_MAX = 24;
+const KEY_SLOTS = 1024;
+const keyBytes = new Uint8Array(KEY_SLOTS * KEY_MAX);
+const keyLength = new Int16Array(KEY_SLOTS).fill(-1);
+const keyString: string[] = new Array<string>(KEY_SLOTS).fill('');
+
+function readKey(): string {
+  const s = src;
+  if (s[p] !== Tag.Latin1) return readString();
+  const n = s[p + 1]!; // Latin1 strings are at most 64 code units: a one-byte varint
+  if (n > KEY_MAX) {
+    p += 2;
+    return readLatin1(n);
+  }
+  const start = p + 2;
+  const end = start + n;
+  if (end > s.length) fail('truncated key');
+  let h = n;
+  for (let q = start; q < end; q++) h = (Math.imul(h, 31) + s[q]!) | 0;
+  const slot = (h ^ (h >>> 10)) & (KEY_SLOTS - 1);
+  const base = slot * KEY_MAX;
+  if (keyLength[slot] === n) {
+    let q = start;
+    let k = base;
+    while (q < end && keyBytes[k] === s[q]) {
+      q++;
+      k++;
+    }
+    if (q === end) {
+      p = end;
+      return keyString[slot]!;
+    }
+  }
+  p = start;
+  const key = readLatin1(n);
+  for (let i = 0; i < n; i++) keyBytes[base + i] = s[start + i]!;
+  keyLength[slot] = n;
+  keyString[slot] = key;
+  return key;
 }
 
 function readUtf16(n: number): string {
@@ -111,6 +188,20 @@ function readUtf16(n: number): string {
   let q = p;
   const end = q + 2 * n;
   if (end > s.length) fail('truncated string');
+  if (n <= SHORT_STRING) {
+    p = end;
+    let out = '';
+    for (; q + 8 <= end; q += 8) {
+      out += fromCharCode(
+        s[q]! | (s[q + 1]! << 8),
+        s[q + 2]! | (s[q + 3]! << 8),
+        s[q + 4]! | (s[q + 5]! << 8),
+        s[q + 6]! | (s[q + 7]! << 8),
+      );
+    }
+    for (; q < end; q += 2) out += fromCharCode(s[q]! | (s[q + 1]! << 8));
+    return out;
+  }
   const parts: string[] = [];
   const units: number[] = [];
   while (q < end) {
@@ -181,7 +272,7 @@ function readValue(): unknown {
       return readUtf8();
     case Tag.Ref: {
       const id = readVarint();
-      const o = objects[id];
+      const o = id < count ? objects[id] : undefined;
       if (o === undefined) fail(`reference to object #${id}`);
       return o;
     }
@@ -191,7 +282,7 @@ function readValue(): unknown {
       return readPlain();
     case Tag.Map: {
       const m = new Map<unknown, unknown>();
-      objects.push(m);
+      remember(m);
       const n = readVarint();
       for (let i = 0; i < n; i++) {
         const key = readValue();
@@ -201,30 +292,30 @@ function readValue(): unknown {
     }
     case Tag.Set: {
       const set = new Set<unknown>();
-      objects.push(set);
+      remember(set);
       const n = readVarint();
       for (let i = 0; i < n; i++) set.add(readValue());
       return set;
     }
     case Tag.Date: {
       const d = new Date(readF64());
-      objects.push(d);
+      remember(d);
       return d;
     }
     case Tag.RegExp: {
       const source = readString();
       const r = new RegExp(source, readString());
-      objects.push(r);
+      remember(r);
       return r;
     }
     case Tag.Boxed: {
       const box = Object(readValue()) as object;
-      objects.push(box);
+      remember(box);
       return box;
     }
     case Tag.ArrayBuffer: {
       const ab = readBuffer(readVarint());
-      objects.push(ab);
+      remember(ab);
       return ab;
     }
     case Tag.View:
@@ -239,7 +330,7 @@ function readValue(): unknown {
 function readArray(): unknown[] {
   const n = readVarint();
   const a: unknown[] = [];
-  objects.push(a);
+  remember(a);
   for (let i = 0; i < n; i++) {
     if (src[p] === Tag.Hole) {
       p++;
@@ -252,9 +343,9 @@ function readArray(): unknown[] {
 function readPlain(): Record<string, unknown> {
   const n = readVarint();
   const o: Record<string, unknown> = {};
-  objects.push(o);
+  remember(o);
   for (let i = 0; i < n; i++) {
-    const key = readString();
+    const key = readKey();
     const v = readValue();
     if (key === '__proto__') define(o, key, v, true);
     else o[key] = v;
@@ -269,7 +360,7 @@ function readView(): ArrayBufferView {
     return fail(kind === 11 ? 'a Float16Array, which this engine lacks' : `unknown view kind ${kind}`);
   }
   const view = new Ctor(readBuffer(readVarint()));
-  objects.push(view);
+  remember(view);
   return view;
 }
 
@@ -281,7 +372,7 @@ function readError(): Error {
   const code = flags & ErrorPart.Code ? readString() : undefined;
   const Class = Object.hasOwn(errorClasses, name) ? errorClasses[name]! : Error;
   const e = message === undefined ? new Class() : new Class(message);
-  objects.push(e);
+  remember(e);
   if (Class === Error && name !== 'Error') define(e, 'name', name, false);
   if (stack === undefined) delete e.stack;
   else define(e, 'stack', stack, false);

@@ -3,8 +3,10 @@
  *
  * State: one scratch Uint8Array per thread (module state; each worker has its own), grown by
  * doubling and never shared, so TextEncoder.encodeInto can write into it; `pos`, the next byte;
- * `seen`, the objects of the current item with their ids (shared references and cycles); `depth`.
- * Invariant between calls: pos === 0, seen is empty, depth === 0. Every exit of encode(), normal or
+ * the objects of the current item with their ids (shared references and cycles): the first FEW in
+ * `recent` (id = index; a linear search beats hashing for small items, and gives fresh objects no
+ * identity hash), the rest in `seen`; `depth`.
+ * Invariant between calls: pos === 0, nextId === 0, recent and seen are empty, depth === 0. Every exit of encode(), normal or
  * thrown, restores it, so a refused value leaves nothing behind for the next call.
  *
  * Refusals: the writer throws a Refusal naming what it refused; each container on the way out adds
@@ -19,6 +21,8 @@ let buf = new Uint8Array(1024);
 let pos = 0;
 let depth = 0;
 let nextId = 0;
+const FEW = 32;
+const recent: (object | undefined)[] = new Array<object | undefined>(FEW).fill(undefined);
 const seen = new Map<object, number>();
 /** Cached views buf.subarray(0, n) for small n, so that encoding a number allocates nothing. */
 let small: (Uint8Array | undefined)[] = [];
@@ -61,8 +65,7 @@ export function encode(value: unknown, where: string): Uint8Array {
   } catch (e) {
     pos = 0;
     depth = 0;
-    nextId = 0;
-    seen.clear();
+    forget();
     if (e instanceof Refusal) {
       const path = e.path.length > 200 ? `${e.path.slice(0, 120)}…${e.path.slice(-60)}` : e.path;
       throw typeError(`${where}: cannot carry ${e.what} (at item${path})${e.hint && `; ${e.hint}`}`);
@@ -74,16 +77,34 @@ export function encode(value: unknown, where: string): Uint8Array {
   }
   const n = pos;
   pos = 0;
-  if (nextId !== 0) {
-    nextId = 0;
-    seen.clear();
-  }
+  if (nextId !== 0) forget();
   if (n < SMALL_VIEWS) {
     let view = small[n];
     if (view === undefined) small[n] = view = buf.subarray(0, n);
     return view;
   }
   return buf.subarray(0, n);
+}
+
+function forget(): void {
+  if (nextId > FEW) seen.clear();
+  const n = nextId < FEW ? nextId : FEW;
+  for (let i = 0; i < n; i++) recent[i] = undefined; // (setting .length is a slow runtime call)
+  nextId = 0;
+}
+
+/** The id of `v` if it was already written in this item, else -1 (and `v` takes the next id). */
+function identify(v: object): number {
+  const n = nextId < FEW ? nextId : FEW;
+  for (let i = 0; i < n; i++) if (recent[i] === v) return i;
+  if (nextId > FEW) {
+    const id = seen.get(v);
+    if (id !== undefined) return id;
+  }
+  if (nextId < FEW) recent[nextId] = v;
+  else seen.set(v, nextId);
+  nextId++;
+  return -1;
 }
 
 function resize(bytes: number): void {
@@ -213,9 +234,17 @@ function writeUtf16(s: string): void {
   pos = p;
 }
 
+/**
+ * Writes a length and the bytes, starting at a multiple of 8 from the item's start: V8 copies
+ * to and from a SharedArrayBuffer word by word only when both sides are equally aligned, and byte
+ * by byte (about 10x slower) otherwise, so an item stored 8-aligned in shared memory is copied out
+ * at memcpy speed.
+ */
 function writeBytes(bytes: Uint8Array): void {
   writeVarint(bytes.length);
-  room(bytes.length);
+  const pad = (8 - (pos & 7)) & 7;
+  room(pad + bytes.length);
+  for (let i = 0; i < pad; i++) buf[pos++] = 0;
   buf.set(bytes, pos);
   pos += bytes.length;
 }
@@ -255,14 +284,13 @@ function writeValue(v: unknown): void {
 }
 
 function writeObject(v: object): void {
-  const id = seen.get(v);
-  if (id !== undefined) {
+  const id = identify(v);
+  if (id >= 0) {
     room(1);
     buf[pos++] = Tag.Ref;
     writeVarint(id);
     return;
   }
-  seen.set(v, nextId++);
   if (Array.isArray(v)) {
     nest();
     writeArray(v);
@@ -358,18 +386,33 @@ function writeArray(v: unknown[]): void {
 }
 
 function writePlain(v: Record<string, unknown>): void {
-  const keys = Object.keys(v);
-  room(1);
+  // for-in over a plain object is V8's enum-cache fast path (no key array, field loads by index);
+  // its order is Object.keys order. The count is not known before the loop: one byte is kept for
+  // it, and the rare object with 128 keys or more moves its entries to make room for a longer one.
+  room(2);
   buf[pos++] = Tag.Object;
-  writeVarint(keys.length);
+  const at = pos++;
+  let count = 0;
   let key = '';
   try {
-    for (let i = 0; i < keys.length; i++) {
-      key = keys[i]!;
+    for (key in v) {
+      if (!hasOwn.call(v, key)) continue;
       writeString(key);
       const x = v[key];
       if (typeof x === 'number') writeNumber(x);
       else writeValue(x);
+      count++;
+    }
+    if (count < 0x80) buf[at] = count;
+    else {
+      const extra = count < 1 << 14 ? 1 : count < 1 << 21 ? 2 : count < 1 << 28 ? 3 : 4;
+      const end = pos;
+      room(extra);
+      buf.copyWithin(at + 1 + extra, at + 1, end);
+      let q = at;
+      for (let n = count; n >= 0x80; n >>>= 7) buf[q++] = (n & 0x7f) | 0x80;
+      buf[q] = count >>> (7 * extra);
+      pos = end + extra;
     }
   } catch (e) {
     if (e instanceof Refusal) e.path = (identifier(key) ? `.${key}` : `[${JSON.stringify(key)}]`) + e.path;
