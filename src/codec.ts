@@ -46,6 +46,6 @@
  * (WeakMap, Promise, a user's class…). Containers nest at most MAX_DEPTH (1000) deep.
  */
 
-export { compare } from './internal/codec-order.js';
+export { compare, compareEncoded } from './internal/codec-order.js';
 export { decode } from './internal/codec-read.js';
 export { encode } from './internal/codec-write.js';

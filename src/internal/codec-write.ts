@@ -88,14 +88,14 @@ export function encode(value: unknown, where: string): Uint8Array {
 
 function forget(): void {
   if (nextId > FEW) seen.clear();
-  const n = nextId < FEW ? nextId : FEW;
+  const n = Math.min(nextId, FEW);
   for (let i = 0; i < n; i++) recent[i] = undefined; // (setting .length is a slow runtime call)
   nextId = 0;
 }
 
 /** The id of `v` if it was already written in this item, else -1 (and `v` takes the next id). */
 function identify(v: object): number {
-  const n = nextId < FEW ? nextId : FEW;
+  const n = Math.min(nextId, FEW);
   for (let i = 0; i < n; i++) if (recent[i] === v) return i;
   if (nextId > FEW) {
     const id = seen.get(v);
@@ -190,6 +190,7 @@ export function writeString(s: string): void {
   const n = s.length;
   if (n <= SHORT_STRING) {
     room(2 + 2 * n);
+    const b = buf; // a local: the loop need not reload the module's binding
     let p = pos + 2;
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
@@ -197,10 +198,10 @@ export function writeString(s: string): void {
         writeUtf16(s);
         return;
       }
-      buf[p++] = c;
+      b[p++] = c;
     }
-    buf[pos] = Tag.Latin1;
-    buf[pos + 1] = n; // n <= 64 < 128: a one-byte varint
+    b[pos] = Tag.Latin1;
+    b[pos + 1] = n; // n <= 64 < 128: a one-byte varint
     pos = p;
     return;
   }
@@ -224,11 +225,12 @@ function writeUtf16(s: string): void {
   buf[pos++] = Tag.Utf16;
   writeVarint(n);
   room(2 * n);
+  const b = buf;
   let p = pos;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    buf[p] = c;
-    buf[p + 1] = c >> 8;
+    b[p] = c;
+    b[p + 1] = c >> 8;
     p += 2;
   }
   pos = p;
