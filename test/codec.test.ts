@@ -436,6 +436,28 @@ describe('codec: refused values', () => {
     assert.deepStrictEqual(out, [1, 2]);
   });
 
+  test('a getter that encodes while its item is being encoded gets a TypeError; nothing is corrupted', () => {
+    const inner: unknown[] = [];
+    const item = {
+      a: 'before',
+      get b(): string {
+        try {
+          encode(42, 'Queue.put');
+          inner.push('encoded');
+        } catch (e) {
+          inner.push((e as Error).message);
+        }
+        return 'b';
+      },
+      c: [1, 2, 3],
+    };
+    assert.deepStrictEqual(roundTrip(item), { a: 'before', b: 'b', c: [1, 2, 3] });
+    assert.deepStrictEqual(inner, [
+      'Queue.put: cannot encode an item while another is being encoded on this thread (from a getter)',
+    ]);
+    assert.equal(roundTrip(7), 7);
+  });
+
   test('a getter that throws passes its error through and leaves the encoder ready', () => {
     const boom = new Error('getter failed');
     const o = {

@@ -17,7 +17,12 @@ import { typeError } from '../errors.js';
 import { Tag } from './codec-format.js';
 import { decode } from './codec-read.js';
 
-/** See src/codec.ts. */
+/**
+ * Compares two values as Python orders them for heapq / PriorityQueue (rules in this file's header):
+ * negative if `a` sorts first, 0 if equal, positive if after. Never blocks.
+ * @throws TypeError (code WEFT_BAD_ARGUMENT) "'<' not supported between a string and a number" for
+ *   values Python could not order.
+ */
 export function compare(a: unknown, b: unknown): number {
   if (typeof a === 'number' && typeof b === 'number') return compareDoubles(a, b);
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;

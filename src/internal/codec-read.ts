@@ -38,7 +38,12 @@ const decodesShared = ((): boolean => {
   }
 })();
 
-/** See src/codec.ts. */
+/**
+ * Decodes one item from `bytes[start, end)` (by default the whole view), which may be a view over a
+ * SharedArrayBuffer; everything the value holds is copied out, and no reference to `bytes` is kept.
+ * Never blocks. Binary data is copied at memcpy speed when `start` is 8-aligned in its buffer.
+ * @throws Error "weft codec: corrupt item (...)" if the bytes are not exactly one encoded item.
+ */
 export function decode(bytes: Uint8Array, start = 0, end = bytes.length): unknown {
   if (start + 2 === end && bytes[start] === Tag.Int8) return (bytes[start + 1]! << 24) >> 24;
   src = bytes;

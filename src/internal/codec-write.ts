@@ -6,7 +6,8 @@
  * the objects of the current item with their ids (shared references and cycles): the first FEW in
  * `recent` (id = index; a linear search beats hashing for small items, and gives fresh objects no
  * identity hash), the rest in `seen`; `depth`.
- * Invariant between calls: pos === 0, nextId === 0, recent and seen are empty, depth === 0. Every exit of encode(), normal or
+ * Invariant between calls: pos === 0, nextId === 0, recent and seen are empty, depth === 0,
+ * busy === false. Every exit of encode(), normal or
  * thrown, restores it, so a refused value leaves nothing behind for the next call.
  *
  * Refusals: the writer throws a Refusal naming what it refused; each container on the way out adds
@@ -20,6 +21,8 @@ import { DATA_VIEW, ErrorPart, MAX_DEPTH, SHORT_STRING, Tag, viewKindByName } fr
 let buf = new Uint8Array(1024);
 let pos = 0;
 let depth = 0;
+/** True while encodeValue runs: user code (a getter) may run then, and must not encode. */
+let busy = false;
 let nextId = 0;
 const FEW = 32;
 const recent: (object | undefined)[] = new Array<object | undefined>(FEW).fill(undefined);
@@ -56,12 +59,43 @@ class Refusal {
   ) {}
 }
 
-/** See src/codec.ts. */
+/**
+ * Encodes `value` into this thread's reusable scratch buffer and returns a view of the bytes, valid
+ * until the next encode on this thread (copy them out before encoding again). Never blocks. Numbers,
+ * booleans, null and undefined allocate nothing (beyond growing the scratch once). Format and what
+ * is carried: src/codec.ts.
+ * @param where the caller's method name, for the error message ("Queue.put").
+ * @throws TypeError (code WEFT_BAD_ARGUMENT) naming what was refused and where, as in
+ *   "Queue.put: cannot carry a function (at item.handlers[2])"; the scratch is ready for the next
+ *   call. An error thrown by a getter passes through unchanged.
+ * @throws RangeError if the item is nested too deeply for this thread's stack (MAX_DEPTH applies first).
+ */
 export function encode(value: unknown, where: string): Uint8Array {
+  if (busy) {
+    // A getter of the item being encoded is encoding another item: the scratch is in use.
+    throw typeError(
+      `${where}: cannot encode an item while another is being encoded on this thread (from a getter)`,
+    );
+  }
   if (buf.length > KEEP_BYTES) resize(1024);
+  if (typeof value === 'number')
+    writeNumber(value); // runs no user code
+  else encodeValue(value, where);
+  const n = pos;
+  pos = 0;
+  if (nextId !== 0) forget();
+  if (n < SMALL_VIEWS) {
+    let view = small[n];
+    if (view === undefined) small[n] = view = buf.subarray(0, n);
+    return view;
+  }
+  return buf.subarray(0, n);
+}
+
+function encodeValue(value: unknown, where: string): void {
+  busy = true;
   try {
-    if (typeof value === 'number') writeNumber(value);
-    else writeValue(value);
+    writeValue(value);
   } catch (e) {
     pos = 0;
     depth = 0;
@@ -74,16 +108,9 @@ export function encode(value: unknown, where: string): Uint8Array {
       throw rangeError(`${where}: the item is nested too deeply for this thread's stack`);
     }
     throw e;
+  } finally {
+    busy = false;
   }
-  const n = pos;
-  pos = 0;
-  if (nextId !== 0) forget();
-  if (n < SMALL_VIEWS) {
-    let view = small[n];
-    if (view === undefined) small[n] = view = buf.subarray(0, n);
-    return view;
-  }
-  return buf.subarray(0, n);
 }
 
 function forget(): void {
