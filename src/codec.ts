@@ -42,8 +42,9 @@
  * an Error with that `name` (structuredClone forgets it), and an own string `code` is kept (weft's
  * errors carry one); extra properties on arrays are dropped (as the API allows). Refused, with a
  * TypeError naming the value and its path: functions, symbols, SharedArrayBuffer and views over
- * one (shared memory is not copied), weft primitives, and class instances other than the above
- * (WeakMap, Promise, a user's class…). Containers nest at most MAX_DEPTH (1000) deep.
+ * one (shared memory is not copied), detached ArrayBuffers, arrays longer than 2^27 (only sparse
+ * ones can be), weft primitives, and class instances other than the above (WeakMap, Promise, a
+ * user's class…). Containers nest at most MAX_DEPTH (1000) deep.
  *
  * For the Queue (speed):
  * - Store each item's bytes at an 8-aligned offset of the SharedArrayBuffer (a record header of 8

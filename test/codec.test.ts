@@ -407,6 +407,20 @@ describe('codec: refused values', () => {
     refused(new Uint8Array(sab, 2, 2), /a Uint8Array over a SharedArrayBuffer/);
   });
 
+  test('a sparse array too long to walk', () => {
+    const sparse: number[] = [];
+    sparse[2 ** 31] = 1;
+    refused({ sparse }, /cannot carry an array of length 2147483649 \(at item\.sparse\); arrays longer than/);
+  });
+
+  test('a detached ArrayBuffer and views over one', () => {
+    const buffer = new ArrayBuffer(8);
+    const view = new Float64Array(buffer);
+    structuredClone(buffer, { transfer: [buffer] });
+    refused(buffer, /^Queue\.put: cannot carry a detached ArrayBuffer \(at item\); it was transferred/);
+    refused({ v: view }, /cannot carry a Float64Array over a detached ArrayBuffer \(at item\.v\)/);
+  });
+
   test('weft primitives, live and as plain clones', () => {
     refused(new Lock(), /cannot carry a weft Lock \(at item\)/);
     refused({ ev: new Event() }, /a weft Event \(at item\.ev\)/);

@@ -32,6 +32,7 @@ let small: (Uint8Array | undefined)[] = [];
 const SMALL_VIEWS = 64;
 /** Above this, the scratch goes back to its first size at the next encode (one big item is rare). */
 const KEEP_BYTES = 4 << 20;
+const MAX_ARRAY = 1 << 27;
 
 const f64 = new Float64Array(1);
 const f64bytes = new Uint8Array(f64.buffer);
@@ -368,7 +369,7 @@ function writeObject(v: object): void {
   if (v instanceof ArrayBuffer) {
     room(1);
     buf[pos++] = Tag.ArrayBuffer;
-    writeBytes(new Uint8Array(v));
+    writeBytes(bytesOf(v, 0, undefined, 'a detached ArrayBuffer'));
     return;
   }
   if (v instanceof RegExp) {
@@ -396,6 +397,11 @@ function nest(): void {
 
 function writeArray(v: unknown[]): void {
   const n = v.length;
+  if (n > MAX_ARRAY) {
+    // Only a sparse array can be this long (V8's dense arrays stop near 2^27 elements); writing
+    // every hole would take seconds and gigabytes.
+    throw new Refusal(`an array of length ${n}`, `arrays longer than ${MAX_ARRAY} elements are not carried`);
+  }
   room(1);
   buf[pos++] = Tag.Array;
   writeVarint(n);
@@ -523,7 +529,23 @@ function writeView(v: ArrayBufferView): void {
   room(2);
   buf[pos++] = Tag.View;
   buf[pos++] = kind;
-  writeBytes(new Uint8Array(buffer, v.byteOffset, v.byteLength));
+  writeBytes(
+    bytesOf(
+      buffer as ArrayBuffer,
+      v.byteOffset,
+      v.byteLength,
+      `${article(name ?? 'DataView')} over a detached ArrayBuffer`,
+    ),
+  );
+}
+
+/** The bytes of `buffer` as a Uint8Array; a Refusal naming `what` if the buffer is detached. */
+function bytesOf(buffer: ArrayBuffer, offset: number, length: number | undefined, what: string): Uint8Array {
+  try {
+    return new Uint8Array(buffer, offset, length);
+  } catch {
+    throw new Refusal(what, 'it was transferred; its memory is gone');
+  }
 }
 
 /** Adds a step to a Refusal's path (from the inside out); anything else passes through. */
