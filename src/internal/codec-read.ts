@@ -27,6 +27,7 @@ const i64bytes = new Uint8Array(i64.buffer);
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 /** A private copy for TextDecoder where it refuses shared views; grows as needed. */
 let text = new Uint8Array(1024);
+const TEXT_KEEP = 1 << 20;
 const CHUNK = 8192;
 const fromCharCode = String.fromCharCode;
 const decodesShared = ((): boolean => {
@@ -241,6 +242,7 @@ function readUtf8(): string {
   if (end > limit) fail('truncated string');
   p = end;
   if (decodesShared || !(s.buffer instanceof SharedArrayBuffer)) return utf8.decode(s.subarray(start, end));
+  if (n > TEXT_KEEP) return utf8.decode(s.slice(start, end)); // a one-off copy; `text` stays small
   if (text.length < n) text = new Uint8Array(Math.max(n, text.length * 2));
   text.set(s.subarray(start, end));
   return utf8.decode(text.subarray(0, n));
