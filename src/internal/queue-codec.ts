@@ -31,6 +31,12 @@ export function encode(value: unknown, where: string): Uint8Array {
     view.setFloat64(1, value);
     return scratch.subarray(0, 9);
   }
+  if (value instanceof Uint8Array) {
+    const out = new Uint8Array(value.length + 1);
+    out[0] = 3;
+    out.set(value, 1);
+    return out;
+  }
   check(value, where);
   const text = value === undefined ? '' : JSON.stringify(value);
   const bytes = encoder.encode(text);
@@ -44,6 +50,7 @@ export function encode(value: unknown, where: string): Uint8Array {
 export function decode(bytes: Uint8Array): unknown {
   if (bytes[0] === 0) return new DataView(bytes.buffer, bytes.byteOffset, 9).getFloat64(1);
   if (bytes[0] === 2) return undefined;
+  if (bytes[0] === 3) return bytes.slice(1);
   return JSON.parse(decoder.decode(bytes.slice(1)));
 }
 
