@@ -42,6 +42,7 @@
  * ended inside them, the next taker just goes on (lockSteps says so; nothing to repair).
  */
 
+import { encode } from './codec.js';
 import { badHandle, describe, Empty, Full, rangeError, ShutDown, typeError, ValueError } from './errors.js';
 import {
   block,
@@ -55,7 +56,6 @@ import {
   wake,
 } from './internal/futex.js';
 import { adopt, inspect, type KindName, kindOf, place } from './internal/memory.js';
-import { encode } from './internal/queue-codec.js';
 import {
   COUNT,
   DEFAULT_MAX_BYTES,
