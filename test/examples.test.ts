@@ -84,4 +84,11 @@ describe('examples', () => {
     assert.equal(run.stderr, '', show(run));
     assert.equal(run.stdout, 'total: 20000 (expected 20000)\n');
   });
+
+  test('pipeline (two workers, two Queues): every job has its result', { timeout: 30_000 }, async () => {
+    const run = await runExample('pipeline', [], 20_000);
+    assert.equal(run.code, 0, show(run));
+    assert.equal(run.stderr, '', show(run));
+    assert.equal(run.stdout, '8 results for 8 jobs; semaphore: 9 letters\n');
+  });
 });
