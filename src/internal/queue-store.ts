@@ -154,12 +154,18 @@ export class Store {
     return this.#data.byteLength;
   }
 
+  /*
+   * The storage words (LO, HI, LIVE, SEQ_*, and MAXSIZE, written once before the queue is shared)
+   * are read and written only with the lock held, so plain accesses suffice: the lock's atomic
+   * operations order them between threads, and no thread reads them without it. COUNT, which
+   * qsize() and the spin read without the lock, is always read and written with Atomics.
+   */
   #get(word: number): number {
-    return Atomics.load(this.#ctl, this.#at + word);
+    return this.#ctl[this.#at + word] as number;
   }
 
   #set(word: number, value: number): void {
-    Atomics.store(this.#ctl, this.#at + word, value);
+    this.#ctl[this.#at + word] = value;
   }
 
   /**
@@ -168,7 +174,7 @@ export class Store {
    * `compare` before anything is changed.
    */
   offer(bytes: Uint8Array, size: number): number {
-    const count = this.#get(COUNT);
+    const count = Atomics.load(this.#ctl, this.#at + COUNT);
     const maxsize = this.#get(MAXSIZE);
     if (maxsize > 0 && count >= maxsize) return PUT_FULL;
     let hi = this.#get(HI);
@@ -202,7 +208,7 @@ export class Store {
 
   /** Takes the next item (lock held, COUNT > 0). A PriorityQueue may throw TypeError, changing nothing. */
   take(): unknown {
-    const count = this.#get(COUNT);
+    const count = Atomics.load(this.#ctl, this.#at + COUNT);
     const w = this.#w;
     let value: unknown;
     if (this.#order === FIFO) {
@@ -228,7 +234,7 @@ export class Store {
 
   /** Discards every item (lock held); returns how many. */
   clear(): number {
-    const count = this.#get(COUNT);
+    const count = Atomics.load(this.#ctl, this.#at + COUNT);
     if (count > 0) this.#took(1);
     return count;
   }
