@@ -17,7 +17,10 @@ export type WeftErrorCode =
   | 'WEFT_BROKEN_BARRIER'
   | 'WEFT_ABANDONED'
   | 'WEFT_RUNTIME'
-  | 'WEFT_VALUE';
+  | 'WEFT_VALUE'
+  | 'WEFT_EMPTY'
+  | 'WEFT_FULL'
+  | 'WEFT_SHUT_DOWN';
 
 /**
  * Misuse of a primitive, such as releasing a Lock that is not locked or an RLock owned by another
@@ -184,4 +187,25 @@ export function describe(value: unknown): string {
         : 'an object';
     }
   }
+}
+
+/** Thrown by `Queue.get` (and its forms) when no item came before the timeout, or at once by `getNowait`. */
+export class Empty extends Error {
+  override readonly name = 'Empty' as const;
+  readonly code: WeftErrorCode = 'WEFT_EMPTY';
+}
+
+/** Thrown by `Queue.put` (and its forms) when no room came before the timeout, or at once by `putNowait`. */
+export class Full extends Error {
+  override readonly name = 'Full' as const;
+  readonly code: WeftErrorCode = 'WEFT_FULL';
+}
+
+/**
+ * Thrown by a queue's `put` after `shutdown()` (puts already blocked included), and by its `get`
+ * once it is shut down and drained. Python's `queue.ShutDown` (3.13).
+ */
+export class ShutDown extends Error {
+  override readonly name = 'ShutDown' as const;
+  readonly code: WeftErrorCode = 'WEFT_SHUT_DOWN';
 }

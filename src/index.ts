@@ -18,8 +18,11 @@ export {
   BrokenBarrierError,
   type BrokenBarrierReason,
   CannotBlockError,
+  Empty,
+  Full,
   RuntimeError,
   SharedMemoryError,
+  ShutDown,
   TimeoutError,
   ValueError,
   type WeftErrorCode,
@@ -29,6 +32,14 @@ export { configure, DEFAULT_SPIN, type Settings, type WaitOptions } from './inte
 export type { Held } from './internal/hold.js';
 export { Lock } from './lock.js';
 export { ownMemory } from './own-memory.js';
+export {
+  DEFAULT_MAX_BYTES,
+  LifoQueue,
+  PriorityQueue,
+  Queue,
+  type QueueOptions,
+  SimpleQueue,
+} from './queue.js';
 export { revive } from './revive.js';
 export { RLock } from './rlock.js';
 export { BoundedSemaphore, Semaphore } from './semaphore.js';

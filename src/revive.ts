@@ -13,6 +13,7 @@ import { Condition } from './condition.js';
 import { Event } from './event.js';
 import { kindOf } from './internal/memory.js';
 import { Lock } from './lock.js';
+import { LifoQueue, PriorityQueue, Queue, SimpleQueue } from './queue.js';
 import { RLock } from './rlock.js';
 import { BoundedSemaphore, Semaphore } from './semaphore.js';
 
@@ -105,5 +106,13 @@ function one(kind: NonNullable<ReturnType<typeof kindOf>>, value: unknown): unkn
       return Condition.from(value);
     case 'Barrier':
       return Barrier.from(value);
+    case 'Queue':
+      return Queue.from(value);
+    case 'LifoQueue':
+      return LifoQueue.from(value);
+    case 'PriorityQueue':
+      return PriorityQueue.from(value);
+    case 'SimpleQueue':
+      return SimpleQueue.from(value);
   }
 }

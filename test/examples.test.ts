@@ -57,7 +57,7 @@ describe('examples', () => {
       out,
       /^progress: .*phase 4\/4 .*counter 400,000\/400,000 · items 2,000\/2,000 · stopped [1-4]$/m,
     );
-    for (const what of ['Semaphore\\(2\\)', 'Lock', 'Condition', 'RLock', 'Barrier', 'Timer \\+ Event']) {
+    for (const what of ['Semaphore\\(2\\)', 'Lock', 'Queue', 'RLock', 'Barrier', 'Timer \\+ Event']) {
       assert.match(out, new RegExp(`^ {2}ok {4}${what} `, 'm'), show(run));
     }
     assert.doesNotMatch(out, /FAIL/);
@@ -83,5 +83,12 @@ describe('examples', () => {
     assert.equal(run.code, 0, show(run));
     assert.equal(run.stderr, '', show(run));
     assert.equal(run.stdout, 'total: 20000 (expected 20000)\n');
+  });
+
+  test('pipeline (two workers, two Queues): every job has its result', { timeout: 30_000 }, async () => {
+    const run = await runExample('pipeline', [], 20_000);
+    assert.equal(run.code, 0, show(run));
+    assert.equal(run.stderr, '', show(run));
+    assert.equal(run.stdout, '8 results for 8 jobs; semaphore: 9 letters\n');
   });
 });

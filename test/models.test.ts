@@ -37,6 +37,19 @@ const REQUIRED: Record<string, string[]> = {
     'BROKEN',
     'RESETTING',
   ].map((c) => `src/barrier.ts ${c}`),
+  'queue.pml': [
+    'LOCK',
+    'COUNT',
+    'MAXSIZE',
+    'UNFINISHED',
+    'SHUT',
+    'NE_SEQ',
+    'NE_WAITERS',
+    'NF_SEQ',
+    'NF_WAITERS',
+    'DONE_SEQ',
+    'DONE_WAITERS',
+  ].map((c) => `src/internal/queue-store.ts ${c}`),
 };
 
 /** How far (in lines) a cited anchor may have moved before the citation counts as stale. */
@@ -277,7 +290,14 @@ describe('the SPIN models match the code (drift)', () => {
 
   test('every model is here, and carries its protocol constants and citations', () => {
     for (const model of Object.keys(REQUIRED)) assert.ok(models.has(model), `test/spin/${model} is missing`);
-    for (const model of ['event.pml', 'lock.pml', 'semaphore.pml', 'condition.pml', 'barrier.pml']) {
+    for (const model of [
+      'event.pml',
+      'lock.pml',
+      'semaphore.pml',
+      'condition.pml',
+      'barrier.pml',
+      'queue.pml',
+    ]) {
       const source = models.get(model) ?? '';
       assert.ok(
         citations(model, source).length +

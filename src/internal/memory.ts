@@ -42,6 +42,10 @@ export const Kind = {
   BoundedSemaphore: 5,
   Condition: 6,
   Barrier: 7,
+  Queue: 8,
+  LifoQueue: 9,
+  PriorityQueue: 10,
+  SimpleQueue: 11,
 } as const;
 export type KindName = keyof typeof Kind;
 

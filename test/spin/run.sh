@@ -91,6 +91,16 @@ barrier.pml   | -DDEATH -DNWORKERS=2 -DBROKEN_NO_WATCH_WAKE | safety | fail | br
 barrier.pml   | -DDEATH -DNWORKERS=2 -DBROKEN_RECORD_BEFORE_WAKE | safety | fail | broken: record, then wake -> found
 barrier.pml   | -DNWORKERS=3 -DFAULTS -DBROKEN_NEWCOMER_BREAKS | safety | fail | the bug fixed in fb7b43a -> found
 barrier.pml   | -DNWORKERS=3 -DFAULTS -DBROKEN_PREABORT_BREAKS | safety | fail | the bug fixed in e3ea1e3 -> found
+queue.pml     | -DGETTERS -DNGET=2 -DJOIN                  | safety | pass | 2 getters + producer, taskDone/join: items conserved, no lost wake-up
+queue.pml     | -DGETTERS -DNGET=2 -DJOIN                  | live   | pass | ... every getter gets its item, join returns (weak fairness)
+queue.pml     | -DGETTERS -DNGET=3 -DFAULTS -DSPURIOUS=0   | safety | pass | 3 getters, one with a deadline, one aborted (pass-on)
+queue.pml     | -DPUTTERS -DNPUT=2                         | safety | pass | 2 putters on a full Queue(1): wake one per get
+queue.pml     | -DPUTTERS -DNPUT=2                         | live   | pass | ... every putter puts (weak fairness)
+queue.pml     | -DSHUTDOWN -DFAULTS                        | safety | pass | shutdown() at any moment wakes sleeping getters (one async, aborted)
+queue.pml     | -DSHUTDOWN -DPUT_SIDE -DIMMEDIATE=1 -DFAULTS | safety | pass | shutdown(true) at any moment: blocked putters get ShutDown
+queue.pml     | -DGETTERS -DNGET=2 -DBROKEN_SEQ_AFTER_UNLOCK | safety | fail | broken: NE_SEQ read after the unlock -> lost wake-up found
+queue.pml     | -DGETTERS -DNGET=2 -DBROKEN_REGISTER_AFTER_UNLOCK | safety | fail | broken: waiter counted after the unlock -> found
+queue.pml     | -DSHUTDOWN -DBROKEN_SHUTDOWN_WAKES_ONE     | safety | fail | broken: shutdown wakes one getter -> found
 EOF
 )
 
@@ -162,8 +172,8 @@ echo "SPIN: $(spin -V 2>&1 | head -1); $total checks, $jobs at a time"
 t0="$(date +%s%N)"
 running=0
 # the larger models first, so that the two lanes end together
-order="$(grep -n . <<<"$CHECKS" | grep -E '^[0-9]+:(condition|barrier)' | cut -d: -f1)
-$(grep -n . <<<"$CHECKS" | grep -vE '^[0-9]+:(condition|barrier)' | cut -d: -f1)"
+order="$(grep -n . <<<"$CHECKS" | grep -E '^[0-9]+:(condition|barrier|queue)' | cut -d: -f1)
+$(grep -n . <<<"$CHECKS" | grep -vE '^[0-9]+:(condition|barrier|queue)' | cut -d: -f1)"
 for n in $order; do
   check "$n" &
   running=$((running + 1))

@@ -1,0 +1,358 @@
+/*
+ * Where a queue keeps its items: the control words it shares with src/queue.ts, and the storage of
+ * the items' encoded bytes in a growable SharedArrayBuffer that the queue owns. Everything here runs
+ * with the queue's lock held (queue.ts takes it), except reads of COUNT, which is written with
+ * Atomics.store so that qsize() and a spinning waiter may read it without the lock.
+ *
+ * Control block (Int32 words in a weft chunk, from the tag word):
+ *   TAG          kind tag (internal/memory.ts)
+ *   LOCK         a Lock's STATE word (Drepper mutex 2, src/lock.ts), followed by its two HOLDER words
+ *   COUNT        items in the queue
+ *   MAXSIZE      the bound on COUNT; 0: none
+ *   UNFINISHED   items put and not yet taskDone()'d (Python's unfinished_tasks)
+ *   SHUT         0 open | 1 shut down
+ *   NE_SEQ       "not empty" notification counter, NE_WAITERS getters registered to sleep on it
+ *   NF_SEQ       "not full" notification counter, NF_WAITERS putters registered to sleep on it, of
+ *                which NB_WAITERS wait for bytes (the item does not fit in memory yet) rather than
+ *                for a place under MAXSIZE
+ *   DONE_SEQ     "all tasks done" notification counter, DONE_WAITERS joiners registered on it
+ *   LO, HI       byte offsets in the data area: FIFO and LIFO items occupy [LO, HI) contiguously;
+ *                a PriorityQueue's records lie in [0, HI), with holes
+ *   LIVE         bytes of the records in the queue (PriorityQueue: HI minus the holes)
+ *   SEQ_LO/HI    PriorityQueue: the insertion counter, so that equal items leave in put order
+ *   ORDER        FIFO | LIFO | PRIORITY
+ *   UNBOUNDED    1 if maxsize was given as Infinity (reported back by `maxsize`)
+ *
+ * Data area (the queue's own growable SharedArrayBuffer, `data`). Records and payloads start at
+ * 8-aligned offsets (the codec's binary payloads are 8-aligned within an item, and V8 copies between
+ * equally aligned memory word by word, else byte by byte, ~10x slower):
+ *   FIFO         [len, 0][payload, padded to 8]
+ *   LIFO         [len, 0][payload, padded to 8][len, 0]
+ *                A get takes the record at LO (FIFO), or the one ending at HI (LIFO, found by its
+ *                trailing len), so the records stay contiguous and need no free list. When a
+ *                record does not fit after HI, the live span [LO, HI) is moved to 0 (one copyWithin);
+ *                if it still does not fit, the buffer grows (at least doubling, up to maxBytes).
+ *                Each byte is moved at most once per time the buffer fills, so the moves cost at
+ *                most one extra copy per byte put. An empty queue starts again at 0.
+ *   PRIORITY     [len, seq lo, seq hi, 0][payload, padded to 8]; the order is a binary min-heap of
+ *                record offsets in a second growable SharedArrayBuffer (`index`), compared by the
+ *                codec's compareEncoded on the items' bytes (Python's order), then by insertion
+ *                sequence. Items leave out of
+ *                order, so holes appear; when a record does not fit after HI, the live records are
+ *                packed to the front (in heap order) before growing.
+ * An item whose record is larger than maxBytes can never fit: put throws RangeError before taking
+ * the lock. One that fits only after others leave waits, as for a full queue (NB_WAITERS).
+ */
+
+import { compareEncoded, decode } from '../codec.js';
+
+export const LOCK = 1;
+export const COUNT = 4;
+export const MAXSIZE = 5;
+export const UNFINISHED = 6;
+export const SHUT = 7;
+export const NE_SEQ = 8;
+export const NE_WAITERS = 9;
+export const NF_SEQ = 10;
+export const NF_WAITERS = 11;
+export const NB_WAITERS = 12;
+export const DONE_SEQ = 13;
+export const DONE_WAITERS = 14;
+const LO = 15;
+const HI = 16;
+const LIVE = 17;
+const SEQ_LO = 18;
+const SEQ_HI = 19;
+export const ORDER = 20;
+export const UNBOUNDED = 21;
+export const WORDS = 22;
+
+export const FIFO = 0;
+export const LIFO = 1;
+export const PRIORITY = 2;
+
+/** offer() results. */
+export const PUT_OK = 0;
+export const PUT_FULL = 1; // COUNT is at MAXSIZE
+export const PUT_NO_ROOM = 2; // the record does not fit in maxBytes until others leave
+
+/** Default bound on a queue's data area: 64 MiB (only what is used is committed). */
+export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+/** Largest maxBytes accepted: 1 GiB (offsets stay in Int32 words). */
+export const MAX_MAX_BYTES = 1024 * 1024 * 1024;
+const INITIAL_DATA = 1024;
+const INITIAL_INDEX = 256;
+
+interface Growable extends SharedArrayBuffer {
+  readonly growable?: boolean;
+  readonly maxByteLength?: number;
+  grow(n: number): void;
+}
+type GrowableCtor = new (n: number, options: { maxByteLength: number }) => Growable;
+
+/** A growable SharedArrayBuffer of `n` bytes, up to `max` (a fixed one of `max` where growing is missing). */
+export function growable(n: number, max: number): SharedArrayBuffer {
+  const sab = new (SharedArrayBuffer as unknown as GrowableCtor)(Math.min(n, max), { maxByteLength: max });
+  return sab.growable === true ? sab : new SharedArrayBuffer(max);
+}
+
+/** The bound of a data area made by growable(). */
+export function maxOf(sab: SharedArrayBuffer): number {
+  const g = sab as Growable;
+  return g.growable === true ? (g.maxByteLength as number) : sab.byteLength;
+}
+
+/** The size in bytes of the record of an item whose encoding is `len` bytes long. */
+export function recordSize(order: number, len: number): number {
+  return (order === FIFO ? 8 : 16) + ((len + 7) & ~7);
+}
+
+/** Makes the data areas of a new queue. */
+export function newAreas(
+  order: number,
+  maxBytes: number,
+): { data: SharedArrayBuffer; index?: SharedArrayBuffer } {
+  const data = growable(INITIAL_DATA, maxBytes);
+  if (order !== PRIORITY) return { data };
+  // Every record takes at least 24 bytes, so the heap never holds more than maxBytes / 16 offsets.
+  return { data, index: growable(INITIAL_INDEX, Math.max(INITIAL_INDEX, ((maxBytes >>> 4) + 1) * 4)) };
+}
+
+/** One thread's views of a queue's storage. */
+export class Store {
+  readonly #ctl: Int32Array;
+  readonly #at: number;
+  readonly #data: Growable;
+  readonly #index: Growable | undefined;
+  /** Length-tracking views: they follow the buffers' growth, made in any thread. */
+  readonly #u8: Uint8Array;
+  readonly #w: Int32Array;
+  readonly #heap: Int32Array | undefined;
+  readonly #order: number;
+  readonly #max: number;
+  readonly #path = new Int32Array(32);
+
+  constructor(ctl: Int32Array, at: number, data: SharedArrayBuffer, index: SharedArrayBuffer | undefined) {
+    this.#ctl = ctl;
+    this.#at = at;
+    this.#data = data as Growable;
+    this.#index = index as Growable | undefined;
+    this.#u8 = new Uint8Array(data);
+    this.#w = new Int32Array(data);
+    this.#heap = index === undefined ? undefined : new Int32Array(index);
+    this.#order = Atomics.load(ctl, at + ORDER);
+    this.#max = maxOf(data);
+  }
+
+  /** The bound on the data area, in bytes. */
+  get maxBytes(): number {
+    return this.#max;
+  }
+
+  /** Bytes of the data area in use now (allocated, not only live). */
+  get bytes(): number {
+    return this.#data.byteLength;
+  }
+
+  /*
+   * The storage words (LO, HI, LIVE, SEQ_*, and MAXSIZE, written once before the queue is shared)
+   * are read and written only with the lock held, so plain accesses suffice: the lock's atomic
+   * operations order them between threads, and no thread reads them without it. COUNT, which
+   * qsize() and the spin read without the lock, is always read and written with Atomics.
+   */
+  #get(word: number): number {
+    return this.#ctl[this.#at + word] as number;
+  }
+
+  #set(word: number, value: number): void {
+    this.#ctl[this.#at + word] = value;
+  }
+
+  /**
+   * Puts an item's encoded bytes at the end of the order (lock held). Returns PUT_OK, PUT_FULL or
+   * PUT_NO_ROOM; PUT_OK has counted it (COUNT, UNFINISHED). A PriorityQueue throws TypeError from
+   * `compare` before anything is changed.
+   */
+  offer(bytes: Uint8Array, size: number): number {
+    const count = Atomics.load(this.#ctl, this.#at + COUNT);
+    const maxsize = this.#get(MAXSIZE);
+    if (maxsize > 0 && count >= maxsize) return PUT_FULL;
+    let hi = this.#get(HI);
+    if (hi + size > this.#u8.length) {
+      if (!this.#makeRoom(size, count)) return PUT_NO_ROOM;
+      hi = this.#get(HI);
+    }
+    const len = bytes.length;
+    const w = this.#w;
+    const u8 = this.#u8;
+    const head = hi >> 2;
+    w[head] = len;
+    if (this.#order === PRIORITY) {
+      const seqLo = this.#get(SEQ_LO);
+      const seqHi = this.#get(SEQ_HI);
+      w[head + 1] = seqLo;
+      w[head + 2] = seqHi;
+      u8.set(bytes, hi + 16);
+      this.#heapPush(hi, count); // may throw TypeError: nothing is committed yet
+      if (seqLo === -1) this.#set(SEQ_HI, seqHi + 1);
+      this.#set(SEQ_LO, seqLo + 1);
+      this.#set(LIVE, this.#get(LIVE) + size);
+    } else {
+      u8.set(bytes, hi + 8);
+      if (this.#order === LIFO) w[(hi + size - 8) >> 2] = len;
+    }
+    this.#set(HI, hi + size);
+    Atomics.store(this.#ctl, this.#at + COUNT, count + 1);
+    return PUT_OK;
+  }
+
+  /** Takes the next item (lock held, COUNT > 0). A PriorityQueue may throw TypeError, changing nothing. */
+  take(): unknown {
+    const count = Atomics.load(this.#ctl, this.#at + COUNT);
+    const w = this.#w;
+    let value: unknown;
+    if (this.#order === FIFO) {
+      const lo = this.#get(LO);
+      const len = w[lo >> 2] as number;
+      value = decode(this.#u8, lo + 8, lo + 8 + len);
+      this.#set(LO, lo + recordSize(FIFO, len));
+    } else if (this.#order === LIFO) {
+      const hi = this.#get(HI);
+      const len = w[(hi - 8) >> 2] as number;
+      const start = hi - recordSize(LIFO, len);
+      value = decode(this.#u8, start + 8, start + 8 + len);
+      this.#set(HI, start);
+    } else {
+      const top = (this.#heap as Int32Array)[0] as number;
+      value = decode(this.#u8, top + 16, top + 16 + (w[top >> 2] as number));
+      this.#heapPop(count); // may throw TypeError: nothing is committed yet
+      this.#set(LIVE, this.#get(LIVE) - recordSize(PRIORITY, w[top >> 2] as number));
+    }
+    this.#took(count);
+    return value;
+  }
+
+  /** Discards every item (lock held); returns how many. */
+  clear(): number {
+    const count = Atomics.load(this.#ctl, this.#at + COUNT);
+    if (count > 0) this.#took(1);
+    return count;
+  }
+
+  #took(count: number): void {
+    Atomics.store(this.#ctl, this.#at + COUNT, count - 1);
+    if (count === 1) {
+      // Empty: start again at the front.
+      this.#set(LO, 0);
+      this.#set(HI, 0);
+      this.#set(LIVE, 0);
+    }
+  }
+
+  /** Packs the live records to the front and grows the data area so that `size` more bytes fit after HI. */
+  #makeRoom(size: number, count: number): boolean {
+    const max = this.#max;
+    const priority = this.#order === PRIORITY;
+    const live = priority ? this.#get(LIVE) : this.#get(HI) - this.#get(LO);
+    if (live + size > max) return false;
+    if (priority) {
+      if (this.#get(HI) > live) this.#pack(count, live);
+    } else {
+      const lo = this.#get(LO);
+      if (lo > 0) {
+        this.#u8.copyWithin(0, lo, lo + live);
+        this.#set(LO, 0);
+        this.#set(HI, live);
+      }
+    }
+    const need = live + size;
+    const cap = this.#data.byteLength;
+    // Keep at most half full after a move, so that moves stay rare (amortised one copy per byte).
+    if (need * 2 > cap && cap < max && this.#data.growable === true) {
+      this.#data.grow(Math.min(max, Math.max(cap * 2, (need * 2 + 7) & ~7)));
+    }
+    return need <= this.#data.byteLength;
+  }
+
+  /** PriorityQueue: moves the `count` live records (`live` bytes) to [0, live), in heap order. */
+  #pack(count: number, live: number): void {
+    const heap = this.#heap as Int32Array;
+    const w = this.#w;
+    const u8 = this.#u8;
+    const scratch = new Uint8Array(live); // rare (when the area is full of holes): allowed to allocate
+    let at = 0;
+    for (let i = 0; i < count; i++) {
+      const off = heap[i] as number;
+      const size = recordSize(PRIORITY, w[off >> 2] as number);
+      scratch.set(u8.subarray(off, off + size), at);
+      heap[i] = at;
+      at += size;
+    }
+    u8.set(scratch, 0);
+    this.#set(HI, at);
+  }
+
+  /** Whether the record at `a` comes before the one at `b`: by item (Python's order), then by sequence. */
+  #before(a: number, b: number): boolean {
+    const w = this.#w;
+    const u8 = this.#u8;
+    const ia = a >> 2;
+    const ib = b >> 2;
+    const c = compareEncoded(u8, u8, a + 16, a + 16 + (w[ia] as number), b + 16, b + 16 + (w[ib] as number));
+    if (c !== 0) return c < 0;
+    const ha = w[ia + 2] as number;
+    const hb = w[ib + 2] as number;
+    if (ha !== hb) return ha >>> 0 < hb >>> 0;
+    return (w[ia + 1] as number) >>> 0 < (w[ib + 1] as number) >>> 0;
+  }
+
+  /** Adds the record at `off` as heap entry `count`: finds its place first (compare may throw), then moves. */
+  #heapPush(off: number, count: number): void {
+    let heap = this.#heap as Int32Array;
+    if (count + 1 > heap.length) {
+      const index = this.#index as Growable;
+      index.grow(Math.min(maxOf(index), Math.max(index.byteLength * 2, (count + 1) * 4)));
+      heap = this.#heap as Int32Array;
+    }
+    let i = count;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.#before(off, heap[p] as number)) break;
+      i = p;
+    }
+    let j = count;
+    while (j > i) {
+      const p = (j - 1) >> 1;
+      heap[j] = heap[p] as number;
+      j = p;
+    }
+    heap[i] = off;
+  }
+
+  /** Removes heap entry 0 of `count`: finds where the last entry goes first (compare may throw), then moves. */
+  #heapPop(count: number): void {
+    const heap = this.#heap as Int32Array;
+    const n = count - 1;
+    if (n === 0) return;
+    const last = heap[n] as number;
+    const path = this.#path;
+    let depth = 0;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      let c = l;
+      if (l + 1 < n && this.#before(heap[l + 1] as number, heap[l] as number)) c = l + 1;
+      if (!this.#before(heap[c] as number, last)) break;
+      path[depth++] = c;
+      i = c;
+    }
+    let at = 0;
+    for (let k = 0; k < depth; k++) {
+      const c = path[k] as number;
+      heap[at] = heap[c] as number;
+      at = c;
+    }
+    heap[at] = last;
+  }
+}
