@@ -172,7 +172,7 @@ export function goals(results: Result[], alloc: Record<string, number> | { error
   if ('error' in alloc) lines.push(`n/a  heap per item: ${alloc.error}`);
   else {
     for (const [k, v] of Object.entries(alloc)) {
-      if (!k.includes('small integer')) continue;
+      if (!k.startsWith('Queue') || !k.includes('small integer')) continue;
       lines.push(
         `${v <= 1 ? 'PASS' : 'MISS'} heap per item, ${k}: ${v.toFixed(2)} bytes (goal: none beyond the value itself, 0)`,
       );

@@ -22,7 +22,7 @@
  * once if the counter has moved. Before it sleeps each side spins SPIN loads, the same bound as
  * weft's primitives.
  *
- * Values are encoded by hand, for the one kind a ring carries: numbers as a Float64, strings as
+ * Values are encoded by hand, for the one kind a ring carries: small integers as an Int32, strings as
  * UTF-8 (TextEncoder.encodeInto straight into the ring), small objects as JSON text, bytes copied.
  */
 
@@ -62,7 +62,7 @@ export class Ring {
     this.#kind = kind;
   }
 
-  /** Waits (blocking) until at least `need` bytes are free; returns the consumer's counter. */
+  /** Waits (blocking) until at least `need` bytes are free. */
   #room(need: number): void {
     const ctl = this.#ctl;
     const cap = this.#cap;
@@ -86,48 +86,53 @@ export class Ring {
     }
   }
 
-  /** Writes one value (blocks while the ring is full). */
+  /** Writes one value (blocks while the ring is full). No allocation for a number. */
   write(v: unknown): void {
     const kind = this.#kind;
     if (kind === 'int') {
-      this.#record(8, (at) => {
-        this.#view.setFloat64(at, v as number, true);
-        return 8;
-      });
+      const pos = this.#reserve(4);
+      this.#view.setInt32(pos + 4, v as number, true);
+      this.#commit(pos, 4);
     } else if (kind === 'bytes') {
       const b = v as Uint8Array;
-      this.#record(b.byteLength, (at) => {
-        this.#u8.set(b, at);
-        return b.byteLength;
-      });
+      const pos = this.#reserve(b.byteLength);
+      this.#u8.set(b, pos + 4);
+      this.#commit(pos, b.byteLength);
     } else {
       const s = kind === 'str' ? (v as string) : JSON.stringify(v as Obj);
-      this.#record(
-        3 * s.length,
-        (at) => encoder.encodeInto(s, this.#u8.subarray(at, at + 3 * s.length)).written,
-      );
+      const max = 3 * s.length;
+      const pos = this.#reserve(max);
+      const n = encoder.encodeInto(s, this.#u8.subarray(pos + 4, pos + 4 + max)).written;
+      this.#commit(pos, n);
     }
   }
 
+  /** Bytes of wrap-around skipped by the record being written (see #reserve). */
+  #skip = 0;
+
   /**
-   * Reserves room for a record of at most `max` payload bytes, lets `fill(at)` write the payload at
-   * byte `at` and return its length, then writes the length and publishes the record.
+   * Waits for room for a record of at most `max` payload bytes and returns where it starts (after
+   * writing a wrap marker if it must start at 0). The payload goes at the returned offset + 4.
    */
-  #record(max: number, fill: (at: number) => number): void {
+  #reserve(max: number): number {
     const cap = this.#cap;
     const most = pad8(4 + max);
     if (most > cap) throw new RangeError(`ring: a record of ${max} bytes does not fit in ${cap}`);
     let pos = this.#mine & (cap - 1);
-    let skip = 0;
-    if (pos + most > cap) skip = cap - pos;
+    const skip = pos + most > cap ? cap - pos : 0;
     this.#room(skip + most);
     if (skip > 0) {
       this.#view.setInt32(pos, -1, true);
       pos = 0;
     }
-    const n = fill(pos + 4);
+    this.#skip = skip;
+    return pos;
+  }
+
+  /** Writes the length of the record at `pos` (n payload bytes) and publishes it. */
+  #commit(pos: number, n: number): void {
     this.#view.setInt32(pos, n, true);
-    this.#publish(skip + pad8(4 + n));
+    this.#publish(this.#skip + pad8(4 + n));
   }
 
   /** Where the next record starts, once one is there (its wrap marker skipped); -1 if none yet. */
@@ -149,7 +154,7 @@ export class Ring {
     const at = pos + 4;
     let v: unknown;
     const kind = this.#kind;
-    if (kind === 'int') v = this.#view.getFloat64(at, true);
+    if (kind === 'int') v = this.#view.getInt32(at, true);
     else if (kind === 'bytes') v = this.#u8.slice(at, at + n);
     else {
       const s = decoder.decode(this.#u8.subarray(at, at + n));
