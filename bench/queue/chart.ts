@@ -20,9 +20,9 @@ const COLORS: Record<Competitor, string> = {
 };
 
 const COLS = 3;
-const PANEL_W = 430;
+const PANEL_W = 440;
 const ROW_H = 17;
-const LABEL_W = 150;
+const LABEL_W = 170;
 const VALUE_W = 110;
 const GAP = 18;
 

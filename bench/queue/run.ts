@@ -98,7 +98,7 @@ for (const kind of ['int', 'obj'] as Kind[]) {
 }
 scenarios.push({
   id: 'pingpong',
-  title: 'ping-pong between two workers through two channels (µs per round trip)',
+  title: 'ping-pong between two workers through two channels',
   shape: { pingpong: true, producers: 1, consumers: 1, toMain: false, kind: 'int' },
   sizes: { warm: quick ? 500 : 2000, n: quick ? 3000 : 20_000 },
   metric: 'us',
