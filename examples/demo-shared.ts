@@ -4,7 +4,7 @@
  * and the hand-off latency samples.
  */
 
-import type { Barrier, Condition, Event, Lock, RLock, Semaphore } from 'weft-threading';
+import type { Barrier, Event, Lock, Queue, RLock, Semaphore } from 'weft-threading';
 
 /** How big each phase is. `--quick` makes a short run (for tests). */
 export interface Settings {
@@ -13,7 +13,7 @@ export interface Settings {
   jobMs: number;
   /** Phase 2: increments of the shared counter per worker, each under the Lock (and as many without). */
   increments: number;
-  /** Phase 3: items the main thread produces into the queue; each takes a consumer `itemUs` of work. */
+  /** Phase 3: items the main thread puts in the Queue; each takes a consumer `itemUs` of work. */
   items: number;
   itemUs: number;
   /** Phase 4: the Timer's deadline; worker i's task takes `tasks[i] * deadlineMs`. */
@@ -36,13 +36,11 @@ export interface Shared {
   start: Event; // the start signal
   slots: Semaphore; // Semaphore(SLOTS): how many jobs may run at once
   lock: Lock; // guards counter[0]
-  notEmpty: Condition<Lock>; // the queue's two conditions share one Lock, as Python's queue.Queue does
-  notFull: Condition<Lock>;
+  queue: Queue<number>; // Queue(QUEUE_CAPACITY): main puts, the workers get
   rlock: RLock; // guards the consumers' tally, taken re-entrantly
   barrier: Barrier; // between phases: the 4 workers and the main thread
   stop: Event; // set by the Timer: stragglers give up
   counter: Int32Array; // [0]: the plain counter that the Lock guards; [1]: the same, unguarded
-  queue: Int32Array; // ring buffer of QUEUE_CAPACITY items, guarded by the queue's Lock
   ints: Int32Array; // the words named in I
   stamps: Float64Array; // the times named in T, in ms since the epoch
   samples: Float64Array; // hand-off latencies in µs: metric m keeps its latest SAMPLES in [m*SAMPLES, ...)
@@ -54,9 +52,6 @@ export const I = {
   ACTIVE: 1, // workers inside a Semaphore slot now
   MAX_ACTIVE: 2, // the most ever seen at once
   JOBS: 3, // phase 1 jobs done
-  HEAD: 4, // queue: next item to take (under the queue's Lock)
-  SIZE: 5, // queue: items in it (under the queue's Lock)
-  CLOSED: 6, // queue: 1 once the producer is done (under the queue's Lock)
   CONSUMED: 7, // items tallied (under the RLock)
   SUM: 8, // sum of the items tallied (under the RLock)
   NESTED: 9, // re-entrant RLock acquires (under the RLock)
@@ -73,8 +68,8 @@ export const T = {
   SLOT_FREED: 1, // the last slots.release()
   LOCK_FREED: 2, // the last lock.release()
   BARRIER: 3, // the barrier's action ran (the last party arrived)
-  NOTIFY_NOT_EMPTY: 4, // the producer's notEmpty.notify()
-  NOTIFY_NOT_FULL: 5, // a consumer's notFull.notify()
+  PUT: 4, // the main thread's latest put into the Queue
+  GOT: 5, // a worker's latest get from the Queue
   STOP: 6, // the Timer fired and set `stop`
   PHASE_START: 7, // PHASE_START + phase: when that phase began
 } as const;
@@ -87,8 +82,8 @@ export const METRICS = [
   'Lock.release → waiting worker acquires',
   'Barrier: last arrival → worker released',
   'Barrier: last arrival → main released (async)',
-  'Condition.notify (main) → worker takes item',
-  'Condition.notify (worker) → main refills (async)',
+  'Queue.putAsync (main) → sleeping worker gets it',
+  'Queue.get (worker) → waiting main puts (async)',
   'Timer sets stop → straggler stops',
 ] as const;
 export const M = {
@@ -97,8 +92,8 @@ export const M = {
   LOCK: 2,
   BARRIER_WORKER: 3,
   BARRIER_MAIN: 4,
-  NOT_EMPTY: 5,
-  NOT_FULL: 6,
+  GOT: 5,
+  PUT: 6,
   STOP: 7,
 } as const;
 export const SAMPLES = 4096;
@@ -107,17 +102,16 @@ export const PHASES = [
   '',
   'Semaphore(2): 4 workers take turns on 2 slots',
   'Lock: 4 workers increment one plain counter',
-  'Condition: main fills a queue (async), workers drain it; an RLock guards their tally',
+  'Queue: main puts items (async), workers get them; an RLock guards their tally',
   'Timer: at the deadline it sets the stop Event, and the stragglers give up',
 ] as const;
 
 /** Makes the shared memory and the primitives. */
-export function allocate(make: Omit<Shared, 'counter' | 'queue' | 'ints' | 'stamps' | 'samples'>): Shared {
+export function allocate(make: Omit<Shared, 'counter' | 'ints' | 'stamps' | 'samples'>): Shared {
   const shared = (n: number, bytes: number) => new SharedArrayBuffer(n * bytes);
   return {
     ...make,
     counter: new Int32Array(shared(2, 4)),
-    queue: new Int32Array(shared(QUEUE_CAPACITY, 4)),
     ints: new Int32Array(shared(INTS, 4)),
     stamps: new Float64Array(shared(STAMPS, 8)),
     samples: new Float64Array(shared(METRICS.length * SAMPLES, 8)),

@@ -3,25 +3,11 @@
  * so it uses the blocking form of every wait: wait(), acquire(), hold().
  */
 
-import { Barrier } from 'weft-threading';
-import { busy, clock, I, M, passed, QUEUE_CAPACITY, record, type Shared, T } from './demo-shared.js';
+import { Barrier, Empty, ShutDown } from 'weft-threading';
+import { busy, clock, I, M, passed, record, type Shared, T } from './demo-shared.js';
 
 export default function demoWorker(shared: Shared, index: number): void {
-  const {
-    settings,
-    ready,
-    start,
-    slots,
-    lock,
-    notEmpty,
-    notFull,
-    rlock,
-    stop,
-    counter,
-    queue,
-    ints,
-    stamps,
-  } = shared;
+  const { settings, ready, start, slots, lock, queue, rlock, stop, counter, ints, stamps } = shared;
   const now = clock(settings.epoch);
   const sinceUs = (stamp: number) => (now() - (stamps[stamp] ?? 0)) * 1000;
 
@@ -77,30 +63,26 @@ export default function demoWorker(shared: Shared, index: number): void {
     }
     passBarrier();
 
-    // Phase 3: consume the queue until the producer closes it and it is empty.
+    // Phase 3: get items from the Queue until the main thread shuts it down and it is drained.
     for (;;) {
       let item: number;
-      {
-        using _ = notEmpty.hold(); // the queue's Lock, released at the end of this block
-        let slept = false;
-        while (ints[I.SIZE] === 0 && ints[I.CLOSED] === 0) {
-          notEmpty.wait(); // releases the Lock while asleep, takes it back before returning
-          slept = true;
+      stamps[T.GOT] = now(); // about to take one: the main thread may be waiting for the place
+      try {
+        item = queue.getNowait(); // no waiting if there is one
+      } catch (error) {
+        if (error instanceof ShutDown) break; // shut down and drained
+        if (!(error instanceof Empty)) throw error;
+        try {
+          item = queue.get(); // block this worker until the main thread puts one
+        } catch (error) {
+          if (error instanceof ShutDown) break;
+          throw error;
         }
-        if (ints[I.SIZE] === 0) break; // closed and drained
-        if (slept) record(shared, M.NOT_EMPTY, sinceUs(T.NOTIFY_NOT_EMPTY));
-        const head = ints[I.HEAD]!;
-        item = queue[head]!;
-        ints[I.HEAD] = (head + 1) % QUEUE_CAPACITY;
-        const size = ints[I.SIZE]!;
-        ints[I.SIZE] = size - 1;
-        if (size === QUEUE_CAPACITY) {
-          stamps[T.NOTIFY_NOT_FULL] = now();
-          notFull.notify(); // the producer may be waiting for room
-        }
+        record(shared, M.GOT, sinceUs(T.PUT));
       }
       busy(settings.itemUs / 1000);
       tally(item);
+      queue.taskDone(); // for the main thread's joinAsync()
     }
     passBarrier();
 

@@ -6,8 +6,8 @@
  *   start    the workers report in (Semaphore(0)) and sleep until the start Event is set;
  *   1        a Semaphore(2) lets at most two of them work at once;
  *   2        a Lock guards a plain counter that all four increment;
- *   3        the main thread produces items into a queue built on two Conditions, the workers
- *            consume them, and an RLock, taken re-entrantly, guards their tally;
+ *   3        the main thread puts items into a Queue, the workers get them, and an RLock, taken
+ *            re-entrantly, guards their tally;
  *   4        a Timer sets the stop Event at a deadline, and the stragglers give up.
  * Workers use the blocking form of each wait; the main thread only the async form (waitAsync,
  * acquireAsync, holdAsync…), so its event loop stays free to draw the progress line.
@@ -20,9 +20,10 @@ import os from 'node:os';
 import {
   Barrier,
   BrokenBarrierError,
-  Condition,
   Event,
+  Full,
   Lock,
+  Queue,
   RLock,
   Semaphore,
   Thread,
@@ -63,15 +64,13 @@ const settings: Settings = {
 };
 
 // The primitives live in shared memory; passed in Thread's args, they arrive live in each worker.
-const queueLock = new Lock();
 const shared = allocate({
   settings,
   ready: new Semaphore(0),
   start: new Event(),
   slots: new Semaphore(SLOTS),
   lock: new Lock(),
-  notEmpty: new Condition(queueLock),
-  notFull: new Condition(queueLock),
+  queue: new Queue<number>(QUEUE_CAPACITY),
   rlock: new RLock(),
   barrier: new Barrier(WORKERS + 1, () => passed(shared, 0, now), 20_000), // 4 workers + main
   stop: new Event(),
@@ -131,31 +130,26 @@ async function passBarrier(): Promise<void> {
   say(phaseLine(pass + 1, `barrier action: ${by === 0 ? 'main' : `worker-${by}`}`));
 }
 
-/** Phase 3's producer: fills the queue under its Lock, waiting (asynchronously) while it is full. */
+/** Phase 3's producer: puts the items in the Queue, waiting (asynchronously) while it is full. */
 async function produce(): Promise<void> {
-  const { notEmpty, notFull, queue } = shared;
-  for (let next = 1; next <= settings.items; ) {
-    await using _ = await notFull.holdAsync(); // takes the queue's Lock without blocking
-    if (ints[I.SIZE] === QUEUE_CAPACITY) {
-      await notFull.waitForAsync(() => ints[I.SIZE]! < QUEUE_CAPACITY); // lets go of the Lock meanwhile
-      record(shared, M.NOT_FULL, sinceUs(T.NOTIFY_NOT_FULL));
+  const { queue } = shared;
+  for (let next = 1; next <= settings.items; next++) {
+    stamps[T.PUT] = now();
+    try {
+      queue.putNowait(next); // no waiting if there is room
+    } catch (error) {
+      if (!(error instanceof Full)) throw error;
+      await queue.putAsync(next); // full: wait for a worker's get, without blocking the event loop
+      record(shared, M.PUT, sinceUs(T.GOT));
     }
-    let added = 0;
-    for (; next <= settings.items && ints[I.SIZE]! < QUEUE_CAPACITY; added++) {
-      queue[(ints[I.HEAD]! + ints[I.SIZE]!) % QUEUE_CAPACITY] = next++;
-      ints[I.SIZE]! += 1;
-    }
-    stamps[T.NOTIFY_NOT_EMPTY] = now();
-    notEmpty.notify(added); // wakes up to `added` sleeping consumers
   }
-  await using _ = await notEmpty.holdAsync();
-  ints[I.CLOSED] = 1;
-  notEmpty.notifyAll();
+  await queue.joinAsync(); // every item has had its taskDone()
+  queue.shutdown(); // the workers' next get throws ShutDown: phase 3 is over
 }
 
 async function main(): Promise<boolean> {
   say(`weft demo: ${WORKERS} worker threads and the main thread coordinate through Event, Semaphore, Lock,`);
-  say(`Barrier, Condition, RLock and Timer (Node ${process.version}, ${os.availableParallelism()} CPUs).`);
+  say(`Barrier, Queue, RLock and Timer (Node ${process.version}, ${os.availableParallelism()} CPUs).`);
   say('');
 
   for (const thread of threads) thread.start();
@@ -216,9 +210,9 @@ function summary(end: number): boolean {
       `counter = ${n(counter[0]!)} (expected ${n(increments)}; without the Lock: ${n(counter[1]!)}); ${n(Atomics.load(ints, I.COUNT + M.LOCK))} acquires waited; ${seconds(phaseMs(2))}`,
     ],
     [
-      'Condition',
+      'Queue',
       ints[I.CONSUMED] === total && ints[I.SUM] === (total * (total + 1)) / 2,
-      `${n(ints[I.CONSUMED]!)} items through a ${QUEUE_CAPACITY}-slot queue, sum ${n(ints[I.SUM]!)} (expected ${n((total * (total + 1)) / 2)}); ${seconds(phaseMs(3))}`,
+      `${n(ints[I.CONSUMED]!)} items through a Queue(${QUEUE_CAPACITY}) between 5 threads, sum ${n(ints[I.SUM]!)} (expected ${n((total * (total + 1)) / 2)}); ${seconds(phaseMs(3))}`,
     ],
     [
       'RLock',

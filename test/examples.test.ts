@@ -57,7 +57,7 @@ describe('examples', () => {
       out,
       /^progress: .*phase 4\/4 .*counter 400,000\/400,000 · items 2,000\/2,000 · stopped [1-4]$/m,
     );
-    for (const what of ['Semaphore\\(2\\)', 'Lock', 'Condition', 'RLock', 'Barrier', 'Timer \\+ Event']) {
+    for (const what of ['Semaphore\\(2\\)', 'Lock', 'Queue', 'RLock', 'Barrier', 'Timer \\+ Event']) {
       assert.match(out, new RegExp(`^ {2}ok {4}${what} `, 'm'), show(run));
     }
     assert.doesNotMatch(out, /FAIL/);
