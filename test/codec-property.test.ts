@@ -16,7 +16,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { compare, decode, encode } from '../src/codec.js';
+import { compare, compareEncoded, decode, encode } from '../src/codec.js';
 
 const RUNS = Number(process.env.WEFT_PROPERTY_RUNS ?? 100);
 const SEED =
@@ -319,6 +319,42 @@ describe('codec properties: compare', () => {
     fc.assert(
       fc.property(orderable, orderable, (a, b) => {
         assert.equal(actual(a, b), refCompare(a, b));
+      }),
+      params(RUNS * 10),
+    );
+  });
+
+  test('compareEncoded on the bytes agrees with compare on the values, the same TypeError included', () => {
+    const withData = fc.oneof(
+      orderable,
+      fc.tuple(orderable, value),
+      fc.tuple(fc.integer({ min: 0, max: 2 }), orderable, value),
+    );
+    fc.assert(
+      fc.property(withData, withData, fc.nat({ max: 9 }), (a, b, offset) => {
+        const ea = encode(a, 'test').slice();
+        const eb = encode(b, 'test').slice();
+        const outcome = (f: () => number): string => {
+          try {
+            return String(Math.sign(f()) || 0);
+          } catch (e) {
+            return `${(e as Error).name}: ${(e as Error).message}`;
+          }
+        };
+        const expected = outcome(() => compare(a, b));
+        assert.equal(
+          outcome(() => compareEncoded(ea, eb)),
+          expected,
+        );
+        // In place, inside bigger views:
+        const big = new Uint8Array(offset + ea.length + eb.length + 3);
+        big.set(ea, offset);
+        big.set(eb, offset + ea.length + 1);
+        const start = offset + ea.length + 1;
+        assert.equal(
+          outcome(() => compareEncoded(big, big, offset, offset + ea.length, start, start + eb.length)),
+          expected,
+        );
       }),
       params(RUNS * 10),
     );

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { Event, Lock } from 'weft-threading';
-import { compare, decode, encode } from '../src/codec.js';
+import { compare, compareEncoded, decode, encode } from '../src/codec.js';
 
 /** Encodes, copies the bytes out (the view is only valid until the next encode), decodes. */
 function roundTrip<T>(v: T): T {
@@ -436,6 +436,28 @@ describe('codec: refused values', () => {
     assert.deepStrictEqual(out, [1, 2]);
   });
 
+  test('a getter that encodes while its item is being encoded gets a TypeError; nothing is corrupted', () => {
+    const inner: unknown[] = [];
+    const item = {
+      a: 'before',
+      get b(): string {
+        try {
+          encode(42, 'Queue.put');
+          inner.push('encoded');
+        } catch (e) {
+          inner.push((e as Error).message);
+        }
+        return 'b';
+      },
+      c: [1, 2, 3],
+    };
+    assert.deepStrictEqual(roundTrip(item), { a: 'before', b: 'b', c: [1, 2, 3] });
+    assert.deepStrictEqual(inner, [
+      'Queue.put: cannot encode an item while another is being encoded on this thread (from a getter)',
+    ]);
+    assert.equal(roundTrip(7), 7);
+  });
+
   test('a getter that throws passes its error through and leaves the encoder ready', () => {
     const boom = new Error('getter failed');
     const o = {
@@ -511,9 +533,30 @@ describe('codec: bytes', () => {
     assert.deepStrictEqual(decode(reply.back), structuredClone(value));
   });
 
+  test('decode(bytes, start, end) reads one item inside a bigger view, as a queue stores them', () => {
+    const sab = new SharedArrayBuffer(256);
+    const all = new Uint8Array(sab);
+    const items: unknown[] = [5, 'text', { k: [1, 2] }, new Uint8Array([1, 2, 3]), -0, 1e300];
+    const places: [number, number][] = [];
+    let at = 16;
+    for (const item of items) {
+      const bytes = encode(item, 'x');
+      all.set(bytes, at);
+      places.push([at, at + bytes.length]);
+      at = (at + bytes.length + 7) & ~7;
+    }
+    items.forEach((item, i) => {
+      const [start, end] = places[i]!;
+      assert.deepStrictEqual(decode(all, start, end), structuredClone(item));
+    });
+  });
+
   test('a corrupt item is an Error, not a wrong value', () => {
     assert.throws(() => decode(new Uint8Array([200])), /corrupt item \(unknown tag 200/);
     assert.throws(() => decode(new Uint8Array([9, 5, 65])), /corrupt item \(truncated string/);
+    assert.throws(() => decode(new Uint8Array([4, 1, 0])), /corrupt item \(bytes after the value/);
+    assert.throws(() => decode(new Uint8Array([17, 2, 3])), /corrupt item \(truncated item/);
+    assert.throws(() => decode(new Uint8Array([]), 0, 0), /corrupt item \(truncated item/);
   });
 });
 
@@ -607,5 +650,61 @@ describe('codec: compare (Python ordering for PriorityQueue)', () => {
       [2, 'b'],
       [NaN, 'n'],
     ]);
+  });
+});
+
+describe('codec: compareEncoded (the same order, on the bytes)', () => {
+  const bytes = (v: unknown) => encode(v, 'test').slice();
+  const sign = (n: number) => Math.sign(n) || 0;
+
+  test('numbers, strings and priority tuples, decided on the bytes', () => {
+    const pairs: [unknown, unknown][] = [
+      [1, 2],
+      [-1.5, -2],
+      [NaN, Infinity],
+      [true, 0],
+      [2n ** 62n, 2 ** 62],
+      ['abc', 'abd'],
+      ['é', '日'],
+      ['\uffff', '😀'],
+      [
+        [1, 'job'],
+        [1, 'jab'],
+      ],
+      [
+        [2, 0, { payload: [1, 2, 3] }],
+        [1, 9, { other: true }],
+      ],
+      [
+        [null, 1],
+        [null, 2],
+      ],
+      [[1], [1, 0]],
+      [
+        [undefined, 'x'],
+        [undefined, 'x'],
+      ],
+    ];
+    for (const [a, b] of pairs) {
+      assert.equal(
+        sign(compareEncoded(bytes(a), bytes(b))),
+        sign(compare(a, b)),
+        `${String(a)} vs ${String(b)}`,
+      );
+      assert.equal(sign(compareEncoded(bytes(b), bytes(a))), sign(compare(b, a)));
+    }
+  });
+
+  test('anything else falls back to decoding, with compare()s result or TypeError', () => {
+    const long = 'z'.repeat(100);
+    assert.equal(sign(compareEncoded(bytes(long), bytes('a'))), 1);
+    assert.equal(sign(compareEncoded(bytes([1, { a: 1 }, 2]), bytes([1, { a: 1 }, 3]))), -1);
+    assert.equal(sign(compareEncoded(bytes(2n ** 100n), bytes(1))), 1);
+    assert.throws(
+      () => compareEncoded(bytes('a'), bytes(1)),
+      /^TypeError: '<' not supported between a string and a number$/,
+    );
+    assert.throws(() => compareEncoded(bytes(null), bytes(null)), /between null and null/);
+    assert.throws(() => compareEncoded(bytes([1, null]), bytes([1, 2])), /between null and a number/);
   });
 });

@@ -3,9 +3,9 @@
  * thread. Standalone: `npm run -s build:all && node build/bench/queue/codec.js [--quick]`.
  *
  * For each value: weft encode alone, decode alone, and the round trip a queue does (encode, copy
- * the bytes into a SharedArrayBuffer, decode from a view over it), against JSON.parse(JSON.stringify
+ * the bytes 8-aligned into a SharedArrayBuffer, decode them in place with decode(view, start, end)), against JSON.parse(JSON.stringify
  * (v)) and v8.deserialize(v8.serialize(v)). The 1 MB row also shows a plain copy of 1 MB (the
- * floor: `Uint8Array.prototype.set`). Each figure is the median of 7 timed batches, in nanoseconds
+ * floor: `Uint8Array.prototype.set`). Then compareEncoded against decoding both items. Each figure is the median of 7 timed batches, in nanoseconds
  * of this process's CPU time per operation (not wall time, so that other load on the machine
  * inflates the figures less; on a quiet machine the two agree).
  */
@@ -13,7 +13,7 @@
 import { execSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { deserialize, serialize } from 'node:v8';
-import { decode, encode } from '../../src/codec.js';
+import { compare, compareEncoded, decode, encode } from '../../src/codec.js';
 
 const quick = process.argv.includes('--quick');
 const BATCHES = 7;
@@ -75,6 +75,28 @@ function row(name: string, cells: (number | undefined)[]): string {
   return `| ${name} | ${cells.map((c) => (c === undefined ? '—' : c < 10 ? c.toFixed(2) : c < 100 ? c.toFixed(1) : Math.round(c).toLocaleString('en-US'))).join(' | ')} |`;
 }
 
+// Measured first: the 1 MB rows leave the garbage collector's threads busy, which CPU time counts.
+const comparisons: string[] = [];
+comparisons.push('');
+comparisons.push('PriorityQueue comparisons (ns of CPU time per comparison)');
+comparisons.push('');
+comparisons.push(
+  '| items | compareEncoded on the bytes | compare(decode(a), decode(b)) | compare on values |',
+);
+comparisons.push('| --- | --- | --- | --- |');
+const pairs: [string, unknown, unknown][] = [
+  ['numbers 3 vs 7.5', 3, 7.5],
+  ['strings, 12 chars', 'task-0000123', 'task-0000124'],
+  ['[priority, n, {payload}]', [2, 17, { id: 1, name: 'a' }], [2, 18, { id: 2, name: 'b' }]],
+];
+for (const [name, a, b] of pairs) {
+  const ea = encode(a, 'bench').slice();
+  const eb = encode(b, 'bench').slice();
+  const inPlace = measure(() => compareEncoded(ea, eb));
+  const decoded = measure(() => compare(decode(ea), decode(eb)));
+  const values = measure(() => compare(a, b));
+  comparisons.push(row(name, [inPlace, decoded, values]));
+}
 const lines: string[] = [];
 lines.push(
   `weft codec micro benchmark — Node ${process.version}, ${availableParallelism()} CPUs, load ${loadavg()
@@ -100,7 +122,7 @@ for (const [name, v, jsonable] of values) {
   const trip = measure(() => {
     const b = encode(v, 'bench');
     shared.set(b, 8); // 8-aligned, as the Queue stores items
-    return decode(shared.subarray(8, 8 + b.length));
+    return decode(shared, 8, 8 + b.length);
   });
   const json = jsonable ? measure(() => JSON.parse(JSON.stringify(v))) : undefined;
   const v8 = measure(() => deserialize(serialize(v)));
@@ -119,5 +141,5 @@ lines.push('');
 lines.push(
   `floor: one copy of 1 MB into a SharedArrayBuffer (Uint8Array.set): ${Math.round(copy).toLocaleString('en-US')} ns`,
 );
-console.log(lines.join('\n'));
+console.log([...lines, ...comparisons].join('\n'));
 if (sink < 0) console.log(sink);

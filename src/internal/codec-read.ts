@@ -13,7 +13,10 @@ import { ErrorPart, errorClasses, SHORT_STRING, Tag, viewKinds } from './codec-f
 
 const EMPTY: Uint8Array = new Uint8Array(0);
 let src: Uint8Array = EMPTY;
+/** The item is src[base, limit); p is the next byte. */
+let base = 0;
 let p = 0;
+let limit = 0;
 let objects: (object | undefined)[] = [];
 let count = 0;
 
@@ -35,14 +38,22 @@ const decodesShared = ((): boolean => {
   }
 })();
 
-/** See src/codec.ts. */
-export function decode(bytes: Uint8Array): unknown {
+/**
+ * Decodes one item from `bytes[start, end)` (by default the whole view), which may be a view over a
+ * SharedArrayBuffer; everything the value holds is copied out, and no reference to `bytes` is kept.
+ * Never blocks. Binary data is copied at memcpy speed when `start` is 8-aligned in its buffer.
+ * @throws Error "weft codec: corrupt item (...)" if the bytes are not exactly one encoded item.
+ */
+export function decode(bytes: Uint8Array, start = 0, end = bytes.length): unknown {
+  if (start + 2 === end && bytes[start] === Tag.Int8) return (bytes[start + 1]! << 24) >> 24;
   src = bytes;
-  p = 0;
+  base = start;
+  p = start;
+  limit = end;
   try {
-    const first = bytes[0];
-    if (first === Tag.Int8) return (bytes[1]! << 24) >> 24;
-    return readValue();
+    const v = readValue();
+    if (p !== limit) fail('bytes after the value');
+    return v;
   } finally {
     src = EMPTY;
     if (count > 4096) objects = [];
@@ -56,15 +67,15 @@ function remember(o: object): void {
 }
 
 function fail(what: string): never {
-  throw new Error(`weft codec: corrupt item (${what} at byte ${p} of ${src.length})`);
+  throw new Error(`weft codec: corrupt item (${what} at byte ${p - base} of ${limit - base})`);
 }
 
 function readVarint(): number {
   let n = 0;
   let shift = 0;
   for (;;) {
-    const b = src[p++];
-    if (b === undefined) fail('truncated length');
+    if (p >= limit) fail('truncated length');
+    const b = src[p++]!;
     n += (b & 0x7f) * 2 ** shift;
     if (b < 0x80) return n;
     shift += 7;
@@ -88,8 +99,8 @@ function readF64(): number {
 
 /** Copies `n` bytes at p into a new ArrayBuffer (never shared). */
 function readBuffer(n: number): ArrayBuffer {
-  p = (p + 7) & ~7; // see writeBytes: the bytes start 8-aligned from the item's start
-  if (p + n > src.length) fail('truncated bytes');
+  p = base + ((p - base + 7) & ~7); // see writeBytes: the bytes start 8-aligned from the item's start
+  if (p + n > limit) fail('truncated bytes');
   const out = new Uint8Array(n);
   out.set(src.subarray(p, p + n));
   p += n;
@@ -108,7 +119,7 @@ function readLatin1(n: number): string {
   const s = src;
   let q = p;
   const end = q + n;
-  if (end > s.length) fail('truncated string');
+  if (end > limit) fail('truncated string');
   p = end;
   // Eight code units per call: fewer intermediate strings than one at a time, no array to build.
   let out = '';
@@ -158,7 +169,7 @@ function readKey(): string {
   }
   const start = p + 2;
   const end = start + n;
-  if (end > s.length) fail('truncated key');
+  if (end > limit) fail('truncated key');
   let h = n;
   for (let q = start; q < end; q++) h = (Math.imul(h, 31) + s[q]!) | 0;
   const slot = (h ^ (h >>> 10)) & (KEY_SLOTS - 1);
@@ -187,16 +198,20 @@ function readUtf16(n: number): string {
   const s = src;
   let q = p;
   const end = q + 2 * n;
-  if (end > s.length) fail('truncated string');
+  if (end > limit) fail('truncated string');
   if (n <= SHORT_STRING) {
     p = end;
     let out = '';
-    for (; q + 8 <= end; q += 8) {
+    for (; q + 16 <= end; q += 16) {
       out += fromCharCode(
         s[q]! | (s[q + 1]! << 8),
         s[q + 2]! | (s[q + 3]! << 8),
         s[q + 4]! | (s[q + 5]! << 8),
         s[q + 6]! | (s[q + 7]! << 8),
+        s[q + 8]! | (s[q + 9]! << 8),
+        s[q + 10]! | (s[q + 11]! << 8),
+        s[q + 12]! | (s[q + 13]! << 8),
+        s[q + 14]! | (s[q + 15]! << 8),
       );
     }
     for (; q < end; q += 2) out += fromCharCode(s[q]! | (s[q + 1]! << 8));
@@ -223,7 +238,7 @@ function readUtf8(): string {
   const n = (s[q]! | (s[q + 1]! << 8) | (s[q + 2]! << 16)) + s[q + 3]! * 0x1000000;
   const start = q + 4;
   const end = start + n;
-  if (end > s.length) fail('truncated string');
+  if (end > limit) fail('truncated string');
   p = end;
   if (decodesShared || !(s.buffer instanceof SharedArrayBuffer)) return utf8.decode(s.subarray(start, end));
   if (text.length < n) text = new Uint8Array(Math.max(n, text.length * 2));
@@ -233,6 +248,7 @@ function readUtf8(): string {
 
 function readValue(): unknown {
   const s = src;
+  if (p >= limit) fail('truncated item');
   const tag = s[p++];
   switch (tag) {
     case Tag.Undefined:

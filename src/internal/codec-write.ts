@@ -6,7 +6,8 @@
  * the objects of the current item with their ids (shared references and cycles): the first FEW in
  * `recent` (id = index; a linear search beats hashing for small items, and gives fresh objects no
  * identity hash), the rest in `seen`; `depth`.
- * Invariant between calls: pos === 0, nextId === 0, recent and seen are empty, depth === 0. Every exit of encode(), normal or
+ * Invariant between calls: pos === 0, nextId === 0, recent and seen are empty, depth === 0,
+ * busy === false. Every exit of encode(), normal or
  * thrown, restores it, so a refused value leaves nothing behind for the next call.
  *
  * Refusals: the writer throws a Refusal naming what it refused; each container on the way out adds
@@ -20,6 +21,8 @@ import { DATA_VIEW, ErrorPart, MAX_DEPTH, SHORT_STRING, Tag, viewKindByName } fr
 let buf = new Uint8Array(1024);
 let pos = 0;
 let depth = 0;
+/** True while encodeValue runs: user code (a getter) may run then, and must not encode. */
+let busy = false;
 let nextId = 0;
 const FEW = 32;
 const recent: (object | undefined)[] = new Array<object | undefined>(FEW).fill(undefined);
@@ -56,12 +59,43 @@ class Refusal {
   ) {}
 }
 
-/** See src/codec.ts. */
+/**
+ * Encodes `value` into this thread's reusable scratch buffer and returns a view of the bytes, valid
+ * until the next encode on this thread (copy them out before encoding again). Never blocks. Numbers,
+ * booleans, null and undefined allocate nothing (beyond growing the scratch once). Format and what
+ * is carried: src/codec.ts.
+ * @param where the caller's method name, for the error message ("Queue.put").
+ * @throws TypeError (code WEFT_BAD_ARGUMENT) naming what was refused and where, as in
+ *   "Queue.put: cannot carry a function (at item.handlers[2])"; the scratch is ready for the next
+ *   call. An error thrown by a getter passes through unchanged.
+ * @throws RangeError if the item is nested too deeply for this thread's stack (MAX_DEPTH applies first).
+ */
 export function encode(value: unknown, where: string): Uint8Array {
+  if (busy) {
+    // A getter of the item being encoded is encoding another item: the scratch is in use.
+    throw typeError(
+      `${where}: cannot encode an item while another is being encoded on this thread (from a getter)`,
+    );
+  }
   if (buf.length > KEEP_BYTES) resize(1024);
+  if (typeof value === 'number')
+    writeNumber(value); // runs no user code
+  else encodeValue(value, where);
+  const n = pos;
+  pos = 0;
+  if (nextId !== 0) forget();
+  if (n < SMALL_VIEWS) {
+    let view = small[n];
+    if (view === undefined) small[n] = view = buf.subarray(0, n);
+    return view;
+  }
+  return buf.subarray(0, n);
+}
+
+function encodeValue(value: unknown, where: string): void {
+  busy = true;
   try {
-    if (typeof value === 'number') writeNumber(value);
-    else writeValue(value);
+    writeValue(value);
   } catch (e) {
     pos = 0;
     depth = 0;
@@ -74,28 +108,21 @@ export function encode(value: unknown, where: string): Uint8Array {
       throw rangeError(`${where}: the item is nested too deeply for this thread's stack`);
     }
     throw e;
+  } finally {
+    busy = false;
   }
-  const n = pos;
-  pos = 0;
-  if (nextId !== 0) forget();
-  if (n < SMALL_VIEWS) {
-    let view = small[n];
-    if (view === undefined) small[n] = view = buf.subarray(0, n);
-    return view;
-  }
-  return buf.subarray(0, n);
 }
 
 function forget(): void {
   if (nextId > FEW) seen.clear();
-  const n = nextId < FEW ? nextId : FEW;
+  const n = Math.min(nextId, FEW);
   for (let i = 0; i < n; i++) recent[i] = undefined; // (setting .length is a slow runtime call)
   nextId = 0;
 }
 
 /** The id of `v` if it was already written in this item, else -1 (and `v` takes the next id). */
 function identify(v: object): number {
-  const n = nextId < FEW ? nextId : FEW;
+  const n = Math.min(nextId, FEW);
   for (let i = 0; i < n; i++) if (recent[i] === v) return i;
   if (nextId > FEW) {
     const id = seen.get(v);
@@ -190,6 +217,7 @@ export function writeString(s: string): void {
   const n = s.length;
   if (n <= SHORT_STRING) {
     room(2 + 2 * n);
+    const b = buf; // a local: the loop need not reload the module's binding
     let p = pos + 2;
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
@@ -197,10 +225,10 @@ export function writeString(s: string): void {
         writeUtf16(s);
         return;
       }
-      buf[p++] = c;
+      b[p++] = c;
     }
-    buf[pos] = Tag.Latin1;
-    buf[pos + 1] = n; // n <= 64 < 128: a one-byte varint
+    b[pos] = Tag.Latin1;
+    b[pos + 1] = n; // n <= 64 < 128: a one-byte varint
     pos = p;
     return;
   }
@@ -224,11 +252,12 @@ function writeUtf16(s: string): void {
   buf[pos++] = Tag.Utf16;
   writeVarint(n);
   room(2 * n);
+  const b = buf;
   let p = pos;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    buf[p] = c;
-    buf[p + 1] = c >> 8;
+    b[p] = c;
+    b[p + 1] = c >> 8;
     p += 2;
   }
   pos = p;
