@@ -723,7 +723,12 @@ test(
       equal(q.get(), 5, 'get() on main');
     } else {
       throws(() => q.get(), { name: 'CannotBlockError', message: /getAsync/ }, 'get() on main');
-      throws(() => q.put(1, 10), { name: 'CannotBlockError', message: /putAsync/ }, 'put(1, 10) on main');
+      // A put that need not wait does not block, so it is allowed; one that would wait is not.
+      q.put(1, 10);
+      equal(q.getNowait(), 1, 'put(1, 10) on a queue with room');
+      const full = new Queue(1);
+      full.putNowait(0);
+      throws(() => full.put(1, 10), { name: 'CannotBlockError', message: /putAsync/ }, 'put(1, 10) on a full queue');
     }
     throws(() => q.putNowait(() => 1), { name: 'TypeError' }, 'putNowait(a function)');
     await rejects(() => q.putAsync(Symbol('s')), { name: 'TypeError' }, 'putAsync(a symbol)');
