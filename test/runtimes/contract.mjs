@@ -728,7 +728,11 @@ test(
       equal(q.getNowait(), 1, 'put(1, 10) on a queue with room');
       const full = new Queue(1);
       full.putNowait(0);
-      throws(() => full.put(1, 10), { name: 'CannotBlockError', message: /putAsync/ }, 'put(1, 10) on a full queue');
+      throws(
+        () => full.put(1, 10),
+        { name: 'CannotBlockError', message: /putAsync/ },
+        'put(1, 10) on a full queue',
+      );
     }
     throws(() => q.putNowait(() => 1), { name: 'TypeError' }, 'putNowait(a function)');
     await rejects(() => q.putAsync(Symbol('s')), { name: 'TypeError' }, 'putAsync(a symbol)');
