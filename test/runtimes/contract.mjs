@@ -23,7 +23,10 @@ import {
   currentThread,
   Event,
   getIdent,
+  LifoQueue,
   Lock,
+  PriorityQueue,
+  Queue,
   RLock,
   RuntimeError,
   revive,
@@ -636,6 +639,143 @@ test(
     cond.release();
     equal(await cond.lock.acquireAsync(0), true, 'the lock was released once, by the caller');
     cond.lock.release();
+  },
+);
+
+// Queue -------------------------------------------------------------------------------------------
+
+/** The values every runtime must carry through a queue, and how to compare what comes back. */
+const QUEUE_VALUES = [
+  0,
+  -0,
+  Number.NaN,
+  2 ** 53,
+  -1.5,
+  'hello',
+  '',
+  'ünïcödé ✓ 🧵',
+  true,
+  null,
+  [1, 'two', [3]],
+  { id: 7, name: 'x', tags: ['a', 'b'] },
+  new Uint8Array([1, 2, 3, 250]),
+];
+function sameValue(a, b) {
+  if (typeof a === 'number') return Object.is(a, b);
+  if (a instanceof Uint8Array) return b instanceof Uint8Array && a.join() === b.join();
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+test(
+  'Queue: a worker puts (blocking), main gets with getAsync: order and values kept',
+  ['blocking', 'async'],
+  async ({ spawn }) => {
+    const q = new Queue(2); // small: the worker's put() blocks until main has got
+    const w = spawn('queuePutAll', q, QUEUE_VALUES);
+    for (const [i, v] of QUEUE_VALUES.entries()) {
+      const got = await q.getAsync(10_000);
+      check(
+        sameValue(got, v),
+        `item ${i}: ${JSON.stringify(String(got))}, sent ${JSON.stringify(String(v))}`,
+      );
+      q.taskDone();
+    }
+    equal((await w.result).put, QUEUE_VALUES.length, 'worker put() count');
+    equal(await q.joinAsync(1000), true, 'joinAsync: every item done');
+    equal(q.qsize(), 0, 'empty');
+  },
+);
+
+test(
+  'Queue: a worker blocked in get() is woken by putAsync on main; Empty and Full time out',
+  ['blocking', 'async'],
+  async ({ spawn }) => {
+    const q = new Queue(1);
+    const w = spawn('queueGet', q, 10_000);
+    await pause(20);
+    await q.putAsync({ hello: 'worker' }, 10_000);
+    const r = await w.result;
+    equal(r.value, { hello: 'worker' }, 'worker get()');
+    const empty = await spawn('queueGet', q, 40).result;
+    equal(empty.error, 'Empty', 'worker get(40) on an empty queue');
+    took(empty.ms, 40, 'worker get(40)');
+    q.putNowait(1);
+    const full = await spawn('queuePut', q, 2, 40).result;
+    equal(full.error, 'Full', 'worker put(2, 40) on a full queue');
+    took(full.ms, 40, 'worker put(2, 40)');
+    await rejects(() => q.putAsync(3, 0), { name: 'Full' }, 'putAsync(3, 0) on a full queue');
+    equal(await q.getAsync(0), 1, 'getAsync(0)');
+    await rejects(() => q.getAsync(0), { name: 'Empty' }, 'getAsync(0) on an empty queue');
+  },
+);
+
+test(
+  'Queue: shutdown() wakes a worker blocked in get() with ShutDown; for await ends after the rest',
+  ['blocking', 'async'],
+  async ({ spawn }) => {
+    const q = new Queue();
+    const w = spawn('queueGet', q, 10_000);
+    await pause(20);
+    q.shutdown();
+    equal((await w.result).error, 'ShutDown', 'blocked worker get()');
+    const q2 = new Queue();
+    await spawn('queuePutAll', q2, ['a', 'b', 'c'], true).result; // puts, then shutdown()
+    const seen = [];
+    for await (const item of q2) seen.push(item);
+    equal(seen, ['a', 'b', 'c'], 'async iteration drains, then ends');
+    throws(() => q2.putNowait('d'), { name: 'ShutDown' }, 'put after shutdown');
+  },
+);
+
+test('Queue: LifoQueue and PriorityQueue order across threads', ['blocking', 'async'], async ({ spawn }) => {
+  const lifo = new LifoQueue();
+  const prio = new PriorityQueue();
+  await spawn('queuePutAll', lifo, [1, 2, 3]).result;
+  await spawn('queuePutAll', prio, [
+    [2, 'b'],
+    [1, 'z'],
+    [2, 'a'],
+    [0, 'q'],
+  ]).result;
+  equal([await lifo.getAsync(0), await lifo.getAsync(0), await lifo.getAsync(0)], [3, 2, 1], 'LIFO');
+  const out = [];
+  for (let i = 0; i < 4; i++) out.push(await prio.getAsync(0));
+  equal(
+    out,
+    [
+      [0, 'q'],
+      [1, 'z'],
+      [2, 'a'],
+      [2, 'b'],
+    ],
+    'lowest first',
+  );
+});
+
+test(
+  'Queue: get() blocks where allowed, else CannotBlockError names getAsync; a refused value is a TypeError',
+  ['async'],
+  async ({ canBlockMain }) => {
+    const q = new Queue();
+    if (canBlockMain) {
+      q.put(5);
+      equal(q.get(), 5, 'get() on main');
+    } else {
+      throws(() => q.get(), { name: 'CannotBlockError', message: /getAsync/ }, 'get() on main');
+      // A put that need not wait does not block, so it is allowed; one that would wait is not.
+      q.put(1, 10);
+      equal(q.getNowait(), 1, 'put(1, 10) on a queue with room');
+      const full = new Queue(1);
+      full.putNowait(0);
+      throws(
+        () => full.put(1, 10),
+        { name: 'CannotBlockError', message: /putAsync/ },
+        'put(1, 10) on a full queue',
+      );
+    }
+    throws(() => q.putNowait(() => 1), { name: 'TypeError' }, 'putNowait(a function)');
+    await rejects(() => q.putAsync(Symbol('s')), { name: 'TypeError' }, 'putAsync(a symbol)');
+    equal(q.qsize(), 0, 'nothing enqueued');
   },
 );
 

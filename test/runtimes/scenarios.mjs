@@ -274,3 +274,33 @@ export function makeHere() {
     cond: new Condition(new Lock()),
   };
 }
+
+// Queue -------------------------------------------------------------------------------------------
+
+/** Puts every value (blocking while the queue is full), then shuts it down if asked. */
+export function queuePutAll(q, values, shutdown = false) {
+  for (const v of values) q.put(v, 10_000);
+  if (shutdown) q.shutdown();
+  return { put: values.length };
+}
+
+/** One get(timeout): its value, or the name of what it threw, and how long it took. */
+export function queueGet(q, timeout) {
+  const t0 = performance.now();
+  try {
+    return { value: q.get(timeout), ms: performance.now() - t0 };
+  } catch (error) {
+    return { error: error?.name, ms: performance.now() - t0 };
+  }
+}
+
+/** One put(item, timeout), reported as queueGet does. */
+export function queuePut(q, item, timeout) {
+  const t0 = performance.now();
+  try {
+    q.put(item, timeout);
+    return { ok: true, ms: performance.now() - t0 };
+  } catch (error) {
+    return { error: error?.name, ms: performance.now() - t0 };
+  }
+}

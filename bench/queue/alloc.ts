@@ -1,0 +1,96 @@
+/*
+ * Heap bytes per item on the Queue's put/get path for numbers (issue 11: "no allocation per item
+ * beyond the value itself"). Run by run.ts as a child process:
+ *   node --expose-gc --min-semi-space-size=64 --max-semi-space-size=64 build/bench/queue/alloc.js
+ * (a fixed 64 MiB young generation, so that no scavenge runs inside a batch). For each path: warm up
+ * (the JIT optimises the loop), then ROUNDS times: gc(), read used_heap_size, run BATCH put+get
+ * pairs on one thread, read it again; the same for an empty loop; the medians' difference over
+ * BATCH is the allocation per item. Prints one JSON object { path: bytes }.
+ * A small integer is a Smi (no heap object at all), so its path must show 0; a non-integer number
+ * is a 16-byte HeapNumber when it is read back, which is the value itself.
+ */
+
+import { getHeapStatistics } from 'node:v8';
+import { Queue } from 'weft-threading';
+import { median } from './common.js';
+import { Ring, ringBuffer } from './ring.js';
+
+const BATCH = 20_000;
+const WARM = 5;
+const ROUNDS = 9;
+
+function gc(): void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g === undefined) throw new Error('run with --expose-gc');
+  g();
+}
+const heap = (): number => getHeapStatistics().used_heap_size;
+
+let sink = 0;
+function empty(n: number): void {
+  let k = 0;
+  for (let i = 0; i < n; i++) k += i & 1;
+  sink += k;
+}
+
+function perItem(batch: (n: number) => void): number {
+  for (let w = 0; w < WARM; w++) {
+    batch(BATCH);
+    empty(BATCH);
+  }
+  const used: number[] = [];
+  const base: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    gc();
+    let h = heap();
+    batch(BATCH);
+    used.push(heap() - h);
+    gc();
+    h = heap();
+    empty(BATCH);
+    base.push(heap() - h);
+  }
+  return Math.max(0, (median(used) - median(base)) / BATCH);
+}
+
+const q = new Queue<number>(1024);
+const ringSab = ringBuffer('int');
+const writer = new Ring(ringSab, 'int');
+const reader = new Ring(ringSab, 'int');
+
+const out: Record<string, number> = {
+  'Queue put + get, small integer': perItem((n) => {
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      q.put(i & 1023);
+      s += q.get();
+    }
+    sink += s;
+  }),
+  'Queue putNowait + getNowait, small integer': perItem((n) => {
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      q.putNowait(i & 1023);
+      s += q.getNowait();
+    }
+    sink += s;
+  }),
+  'Queue put + get, a non-integer (the value itself is a 16-byte HeapNumber)': perItem((n) => {
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      q.put(i + 0.5);
+      s += q.get();
+    }
+    sink += s;
+  }),
+  'raw SPSC ring write + read, small integer (for comparison)': perItem((n) => {
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      writer.write(i & 1023);
+      s += reader.read() as number;
+    }
+    sink += s;
+  }),
+};
+if (sink === 0.5) console.error('');
+console.log(JSON.stringify(out));
