@@ -4,7 +4,7 @@
  */
 
 import { type Competitor, LABELS, type Metrics, median } from './common.js';
-import type { Metric, Scenario } from './plan.js';
+import type { Metric, ScenarioSpec } from './scenario.js';
 
 export interface Stat {
   median: number;
@@ -28,7 +28,7 @@ export interface ScenarioResult {
   id: string;
   title: string;
   kind: string;
-  params: Scenario['params'];
+  params: ScenarioSpec['params'];
   metrics: Metric[];
   chart: boolean;
   cells: Cell[];

@@ -2,7 +2,8 @@
  * npm run bench              the full run (5 repeats): bench/results.json and bench/chart.svg
  * npm run bench -- --quick   a short run for CI (3 repeats of short samples; memory and allocation
  *                            once, memory with 20,000 items): build/bench/quick/
- * Options: --repeats N, --only <text> (scenarios whose id contains it), --out <dir>; --render draws
+ * Fairness samples are long (500 ms; 60 ms in a quick run); those marked hog run beside a busy
+ * process. Options: --repeats N, --only <text> (scenarios whose id contains it), --out <dir>; --render draws
  * chart.svg again from the results.json already there, without measuring.
  *
  * Every scenario runs each competitor once per repeat, in the same run, the order rotated by one at
@@ -12,6 +13,7 @@
  * count), so that CI catches a benchmark that has rotted, not a slow machine.
  */
 
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +22,6 @@ import { COMPETITORS, type Competitor, DESCRIPTIONS, LABELS, type Metrics, type 
 import { closeHost } from './host.js';
 import { freshMemory, gcHost, type Host, harmonyHost, localHost, pythonHost } from './hosts.js';
 import { multithreadingVersion } from './peers.js';
-import { placement, SCENARIOS, type Scenario, type Where } from './plan.js';
 import {
   type Cell,
   checkGoals,
@@ -30,6 +31,7 @@ import {
   summarise,
   summaryTable,
 } from './report.js';
+import { placement, SCENARIOS, type Scenario, type Where } from './scenarios/index.js';
 
 const argv = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -40,11 +42,20 @@ const quick = argv.includes('--quick');
 const only = option('--only');
 const repeats = Number(option('--repeats') ?? (quick ? 3 : 5));
 const timing = quick
-  ? { durationMs: 15, warmupMs: 5, slowMs: 40, memoryRepeats: 1, allocRepeats: 1, memoryCount: 20000 }
+  ? {
+      durationMs: 15,
+      warmupMs: 5,
+      slowMs: 40,
+      longMs: 60,
+      memoryRepeats: 1,
+      allocRepeats: 1,
+      memoryCount: 20000,
+    }
   : {
       durationMs: 150,
       warmupMs: 40,
       slowMs: 250,
+      longMs: 500,
       memoryRepeats: repeats,
       allocRepeats: repeats,
       memoryCount: 100000,
@@ -67,7 +78,7 @@ const hosts: Record<Exclude<Where, 'fresh'>, Host> = {
 function paramsOf(s: Scenario): Params {
   const slow = (s.params.delayUs ?? 0) >= 100;
   const p: Params = {
-    durationMs: slow ? timing.slowMs : timing.durationMs,
+    durationMs: s.params.long === true ? timing.longMs : slow ? timing.slowMs : timing.durationMs,
     warmupMs: timing.warmupMs,
     ...s.params,
   };
@@ -78,7 +89,14 @@ function paramsOf(s: Scenario): Params {
 async function sample(s: Scenario, c: Competitor, where: Where, p: Params): Promise<Metrics> {
   if (where === 'fresh') return freshMemory(p.what ?? 'event', c, p.count ?? 100000);
   const limit = 20 * (p.durationMs + p.warmupMs) + 15000;
-  return hosts[where].sample(s.kind, c, p, limit);
+  if (p.hog !== true) return hosts[where].sample(s.kind, c, p, limit);
+  // A CPU hog: one busy process for the length of the sample.
+  const hog = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+  try {
+    return await hosts[where].sample(s.kind, c, p, limit);
+  } finally {
+    hog.kill('SIGKILL');
+  }
 }
 
 async function runScenario(s: Scenario, index: number, total: number): Promise<ScenarioResult> {
