@@ -5,12 +5,13 @@
  *   21-35    `Outcomes. 'not-equal'`        outcomes; why no wake-up is lost; aborts
  *   170-185  `export function block<T>(`    drives a protocol, blocking; spins before the first sleep
  *   194-201  `export function spinWhile(`   the same spin, run by a primitive before its protocol
- *   203-221  `function sleep(`              spin, deadline check, Atomics.wait, early timeout -> 'ok'
- *   430-456  `function pollWaitAsync(`      the last-resort fallback: polling, in no queue
- *   504-585  `export function later<T>(`    Atomics.waitAsync; an abort wakes every waiter of the word,
+ *   203-206  `function sleep(`              a protocol's sleep request, through sleepOn
+ *   215-244  `export function sleepOn(`    spin, deadline check, Atomics.wait, early timeout -> 'ok'
+ *   447-477  `function pollWaitAsync(`      the last-resort fallback: polling, in no queue
+ *   521-602  `export function later<T>(`    Atomics.waitAsync; an abort wakes every waiter of the word,
  *                                           then the protocol is told by a throw (once); once told,
  *                                           and for a `forever` sleep, no deadline
- *   591-593  `export function wake(`        Atomics.notify(word, count)
+ *   611-613  `export function wake(`        Atomics.notify(word, count); returns how many it woke
  *
  * One sleep request "sleep while word[w] == v" is two steps of the thread:
  *   futex_enter  the deadline may already have passed (sleep() returns 'timed-out' before comparing);
@@ -29,7 +30,7 @@
  * model lets it go on at any moment the word differs from v, so a change undone before it looks
  * (A -> B -> A) may be missed, as the code's comment says.
  *
- * The spin before the first sleep (futex.ts:206-210) is a run of loads that returns 'not-equal' if
+ * The spin before the first sleep (futex.ts sleepOn, 223-228) is a run of loads that returns 'not-equal' if
  * the word differs; every weft protocol treats 'not-equal' and 'ok' alike, so the spin is one of the
  * interleavings of futex_enter and needs no state of its own.
  *
