@@ -11,13 +11,13 @@
  *          Otherwise swap in 2 until the old value is 0 or 3, sleeping on (STATE, 2) between swaps.
  *          A newcomer that finds 3 does not swap: it sleeps on (STATE, 3), leaving the lock to the
  *          thread it was handed to.
- * release: swap in 0 (the whole uncontended path when the old value is 1). If it was 2, wake one
+ * release: CAS 1 -> 0 (the uncontended path). If STATE was 2: usually swap in 0 and wake one
  *          sleeper, which races any running thread for the lock (barging: the fastest order). But
  *          at most once per FAIR_MS and FAIR_RELEASES contended releases of the releasing thread,
- *          hand off instead: CAS 0 -> 3 (unless a running thread took it already) and wake one; the
- *          woken thread swaps in 2, sees 3 and holds the lock, no newcomer having taken it. If the
- *          wake found nobody asleep (all timed out, or one is about to sleep), CAS 3 -> 0 and wake
- *          one. If the old value was 0, the lock was not held: throw, STATE unchanged.
+ *          hand off instead: CAS 2 -> 3 and wake one; the woken thread swaps in 2, sees 3 and holds
+ *          the lock, no newcomer having taken it. If the wake found nobody asleep (all timed out,
+ *          or one is about to sleep), CAS 3 -> 0 and wake one. If STATE was 0, the lock was not
+ *          held: throw, STATE unchanged.
  *
  * Truth table of STATE as seen by a thread that wants the lock:
  *   0  take it (a newcomer CASes in 1; a thread that slept swaps in 2: others may still sleep)
@@ -32,8 +32,7 @@
  * newcomer asleep on 3 is woken by the next release (STATE is 2 once the recipient holds it), or by
  * the wake after a hand-off that found nobody.
  * No HANDED lock without a taker: a hand-off woke a sleeper (it swaps in 2 when it resumes), or it
- * is taken back; a running thread that took the lock in the instant it was 0 makes the CAS 0 -> 3
- * fail, and the release wakes one as usual; a woken sleeper that leaves instead (timeout) takes it, and one aborted passes it
+ * is taken back; a woken sleeper that leaves instead (timeout) takes it, and one aborted passes it
  * on (takes it and releases it). Exactly one thread sees 3 and takes it: the swap or CAS that
  * reads 3 writes 2.
  * Algorithm: Drepper, "Futexes Are Tricky" (2011), mutex 2, with the eventual fairness of
@@ -346,30 +345,28 @@ let releases = 0; // contended releases since this thread's last hand-off or HAN
  */
 export function unlock(i32: Int32Array, i: number, what: string): void {
   i32[i + LO] = 0;
-  const c = Atomics.exchange(i32, i, UNLOCKED);
-  if (c !== LOCKED) unlockSlow(i32, i, c, what); // apart, so that the common path stays inlined
-}
-
-/** unlock() when STATE was not 1: throw if it was 0 (unchanged); else wake one, or hand off. */
-function unlockSlow(i32: Int32Array, i: number, c: number, what: string): void {
+  const c = Atomics.compareExchange(i32, i, LOCKED, UNLOCKED);
+  if (c === LOCKED) return;
   if (c === UNLOCKED) throw new RuntimeError(`${what}.release: release unlocked lock`);
   // Contended (or HANDED, released by another thread: a Lock is not owned).
   if (c === CONTENDED && handOff(i32, i)) return;
+  if (Atomics.exchange(i32, i, UNLOCKED) === UNLOCKED) {
+    throw new RuntimeError(`${what}.release: release unlocked lock`); // released twice at once
+  }
   wake(i32, i, 1);
 }
 
 /**
- * Hands the lock to the sleeper it wakes, if this thread's last hand-off is FAIR_MS and
- * FAIR_RELEASES old: STATE 0 -> 3 (HANDED: locked again, for that sleeper), then wake one; the
- * woken thread takes it. Returns false (the caller wakes one) if it is not time, or a running
- * thread took the lock since the release. If the wake found nobody asleep, takes it back (3 -> 0)
- * and wakes one, for a newcomer that went to sleep on HANDED meanwhile.
+ * Hands the lock to the oldest sleeper if this thread's last hand-off is FAIR_MS old: STATE 2 -> 3
+ * (HANDED), then wake one; the woken thread takes it. Returns false (the caller unlocks) if it is
+ * not time, or STATE changed. If nobody was asleep to receive it, takes it back (3 -> 0) and wakes
+ * one, for a newcomer that went to sleep on HANDED meanwhile.
  */
 function handOff(i32: Int32Array, i: number): boolean {
   if (++releases < FAIR_RELEASES) return false;
   const t = now();
   if (t < nextFair) return false;
-  if (Atomics.compareExchange(i32, i, UNLOCKED, HANDED) !== UNLOCKED) return false;
+  if (Atomics.compareExchange(i32, i, CONTENDED, HANDED) !== CONTENDED) return false;
   nextFair = t + FAIR_MS;
   releases = 0;
   if (wake(i32, i, 1) === 0 && Atomics.compareExchange(i32, i, HANDED, UNLOCKED) === HANDED) wake(i32, i, 1);

@@ -10,8 +10,8 @@
  *                                                    is 0 or 3, sleeping on (STATE, 2)
  *   291-297  `outcome = yield sleep;`                an abort passes a HANDED lock on (3 -> 2, unlock)
  *   298-306  `if (outcome === 'timed-out')`          CAS 0 -> 2, else CAS 3 -> 2: taken; else leave
- *   347-358  `export function unlock(`               swap in 0; from 2: hand off, or wake one
- *   368-377  `function handOff(`                     CAS 0 -> 3, wake one; nobody woken: CAS 3 -> 0, wake one
+ *   346-357  `export function unlock(`               CAS 1 -> 0; from 2: hand off, or swap in 0, wake one
+ *   365-374  `function handOff(`                     CAS 2 -> 3, wake one; nobody woken: CAS 3 -> 0, wake one
  * When a release hands off (FAIR_MS, FAIR_RELEASES) is a matter of time and counts, which the
  * model does not have: every contended release may hand off or not (both are explored). Nor does
  * it have the reset of the count when a thread takes a HANDED lock (thread-local, not shared).
@@ -151,24 +151,26 @@ inline lock_acquire(me, lw, fast, forever, res) {
 /*
  * lock_release(lw): unlock(); the holder calls it, so the old value is never UNLOCKED (nor HANDED:
  * a holder's STATE is 1 or 2). lk_c: 1 uncontended, 2 contended, 4 handed, 5 handed to nobody.
- * Between the swap and the CAS 0 -> 3 any thread may take the lock (then the CAS fails: wake one).
  */
 inline lock_release(lw) {
-  atomic { lk_c = word[lw]; word[lw] = UNLOCKED; assert(lk_c == LOCKED || lk_c == CONTENDED) };
+  atomic {
+    lk_c = word[lw];
+    assert(lk_c == LOCKED || lk_c == CONTENDED);
+    if
+    :: lk_c == LOCKED -> word[lw] = UNLOCKED
+    :: else -> skip
+    fi };
   if
   :: lk_c == CONTENDED ->
      if
-     :: atomic { /* handOff(): time to; CAS 0 -> 3 */
-          if
-          :: word[lw] == UNLOCKED -> word[lw] = HANDED; lk_c = 4
-          :: else -> skip
-          fi }
-     :: true -> skip   /* not yet */
+     :: atomic { word[lw] == CONTENDED -> word[lw] = HANDED; lk_c = 4 }   /* handOff(): time to */
+     :: true -> skip                                                      /* not yet */
      fi
   :: else -> skip
   fi;
   if
   :: lk_c == CONTENDED ->
+     atomic { lk_c = word[lw]; word[lw] = UNLOCKED; assert(lk_c != UNLOCKED) };
 #ifndef BROKEN_RELEASE_NO_WAKE
      atomic { notify(lw, 1); lk_c = 0 }
 #else
