@@ -4,40 +4,18 @@
  *
  * Layout: [TAG, STATE, HOLDER_HI, HOLDER_LO].
  *   STATE      0 unlocked | 1 locked, nobody asleep | 2 locked, and someone may be asleep on STATE
- *              | 3 HANDED: locked, handed by a release to the sleeper it woke
  *   HOLDER     the identity of the weft Thread that took the lock, 0/0 when none is recorded
  *
  * acquire: CAS STATE 0 -> 1 (the whole uncontended path: no notify, no allocation, no clock).
- *          Otherwise swap in 2 until the old value is 0 or 3, sleeping on (STATE, 2) between swaps.
- *          A newcomer that finds 3 does not swap: it sleeps on (STATE, 3), leaving the lock to the
- *          thread it was handed to.
- * release: CAS 1 -> 0 (the uncontended path). If STATE was 2: usually swap in 0 and wake one
- *          sleeper, which races any running thread for the lock (barging: the fastest order). But
- *          at most once per FAIR_MS and FAIR_RELEASES contended releases of the releasing thread,
- *          hand off instead: CAS 2 -> 3 and wake one; the woken thread swaps in 2, sees 3 and holds
- *          the lock, no newcomer having taken it. If the wake found nobody asleep (all timed out,
- *          or one is about to sleep), CAS 3 -> 0 and wake one. If STATE was 0, the lock was not
- *          held: throw, STATE unchanged.
+ *          Otherwise swap in 2 until the old value is 0, sleeping on (STATE, 2) between swaps.
+ * release: swap in 0; if the old value was 2, wake one sleeper. If it was 0, the lock was not held:
+ *          throw, and STATE is unchanged (swapping 0 into 0).
  *
- * Truth table of STATE as seen by a thread that wants the lock:
- *   0  take it (a newcomer CASes in 1; a thread that slept swaps in 2: others may still sleep)
- *   1  swap in 2, sleep on 2
- *   2  sleep on 2
- *   3  a newcomer sleeps on 3; a thread that slept (or timed out) swaps in 2 and holds the lock
- *
- * No lost wake-up: a sleeper sleeps only while STATE is still the value it read (2, or 3 for a
- * newcomer), and a release changes STATE before it wakes. A 2 is written by the sleeper itself (or
- * by the recipient of a hand-off, as it takes the lock), so a release that comes after it sees 2
- * and wakes one; the woken thread swaps in 2 again, so the next release wakes the next one. A
- * newcomer asleep on 3 is woken by the next release (STATE is 2 once the recipient holds it), or by
- * the wake after a hand-off that found nobody.
- * No HANDED lock without a taker: a hand-off woke a sleeper (it swaps in 2 when it resumes), or it
- * is taken back; a woken sleeper that leaves instead (timeout) takes it, and one aborted passes it
- * on (takes it and releases it). Exactly one thread sees 3 and takes it: the swap or CAS that
- * reads 3 writes 2.
- * Algorithm: Drepper, "Futexes Are Tricky" (2011), mutex 2, with the eventual fairness of
- * parking_lot and WebKit's WTF::Lock (Go's sync.Mutex hands off once a waiter has waited 1 ms). The
- * blocking path spins on STATE before its first sleep (see internal/futex.ts).
+ * No lost wake-up: a sleeper sleeps only while STATE is still 2, and it is the sleeper itself that
+ * wrote the 2, so a release that comes after that write sees 2 and wakes one. The woken thread swaps
+ * in 2 again (others may still sleep), so the next release wakes the next one.
+ * Algorithm: Drepper, "Futexes Are Tricky" (2011), mutex 2. The blocking path spins on STATE before
+ * its first sleep (see internal/futex.ts).
  *
  * Abandonment (internal/life.ts, docs/reliability.md). Inside a weft Thread only (`recording`, one
  * well-predicted branch after the CAS), the taker writes its identity into HOLDER, HI then LO.
@@ -59,26 +37,16 @@
  */
 
 import { AbandonedError, RuntimeError } from './errors.js';
-import {
-  block,
-  later,
-  type Outcome,
-  type Sleep,
-  type Steps,
-  signalOf,
-  type WaitOptions,
-  wake,
-} from './internal/futex.js';
+import { block, later, type Sleep, type Steps, signalOf, type WaitOptions, wake } from './internal/futex.js';
 import { type Held, held } from './internal/hold.js';
 import { Life, lifeOf, registry, SLICE } from './internal/life.js';
 import { adopt, inspect, place } from './internal/memory.js';
-import { checkTimeout, deadlineOf, now } from './internal/timeout.js';
+import { checkTimeout, deadlineOf } from './internal/timeout.js';
 
 const STATE = 1;
 const UNLOCKED = 0;
 const LOCKED = 1;
 const CONTENDED = 2;
-const HANDED = 3;
 // HOLDER_HI and HOLDER_LO, relative to STATE (the same places as an RLock's OWNER_HI / OWNER_LO).
 const HI = 1;
 const LO = 2;
@@ -253,14 +221,10 @@ export function* lockSteps(i32: Int32Array, i: number, forever = false, owned = 
   if (c === UNLOCKED) return taken(i32, i, owned);
   let looks = 0; // looks in a row that found no holder to watch
   for (;;) {
-    // A newcomer that finds the lock HANDED leaves it to the waiter it was handed to: it sleeps
-    // on (STATE, HANDED) without changing it. Otherwise swap in 2, as Drepper's mutex does.
-    if (c !== CONTENDED && c !== HANDED) {
+    if (c !== CONTENDED) {
       c = Atomics.exchange(i32, i, CONTENDED);
-      if (c === UNLOCKED || c === HANDED) return taken(i32, i, owned);
-      c = CONTENDED;
+      if (c === UNLOCKED) return taken(i32, i, owned);
     }
-    sleep.value = c;
     sleep.slice = undefined;
     if (registry() !== undefined) {
       // Abandonment: who holds it? (See the header comment.)
@@ -271,8 +235,7 @@ export function* lockSteps(i32: Int32Array, i: number, forever = false, owned = 
         if (Atomics.compareExchange(i32, i + LO, lo, 0) === lo) {
           // The record was the dead holder's, and it is ours to take over. Unless the lock was
           // released meanwhile (by another thread: a Lock is not owned), we hold it now.
-          const was = Atomics.exchange(i32, i, CONTENDED);
-          if (was === UNLOCKED || was === HANDED) return taken(i32, i, owned);
+          if (Atomics.exchange(i32, i, CONTENDED) === UNLOCKED) return taken(i32, i, owned);
           if (!owned && recording) record(i32, i);
           return hi * 0x100000000 + (lo >>> 0);
         }
@@ -286,34 +249,14 @@ export function* lockSteps(i32: Int32Array, i: number, forever = false, owned = 
         sleep.slice = SLICE;
       }
     }
-    let outcome: Outcome;
-    try {
-      outcome = yield sleep;
-    } catch (error) {
-      // Aborted: the lock may have been handed to us as we left. Pass it on, so that no HANDED
-      // lock is left with nobody to take it.
-      if (Atomics.compareExchange(i32, i, HANDED, CONTENDED) === HANDED) unlock(i32, i, 'Lock');
-      throw error;
-    }
-    if (outcome === 'timed-out') {
-      // One last look: a lock released (or handed to us) as the deadline passed is still taken.
-      const last = Atomics.compareExchange(i32, i, UNLOCKED, CONTENDED);
-      if (last === UNLOCKED) return taken(i32, i, owned);
-      if (last === HANDED && Atomics.compareExchange(i32, i, HANDED, CONTENDED) === HANDED) {
-        return taken(i32, i, owned);
-      }
+    if ((yield sleep) === 'timed-out') {
+      if (Atomics.compareExchange(i32, i, UNLOCKED, CONTENDED) === UNLOCKED) return taken(i32, i, owned);
       // Leaving: if others sleep, wake one to watch the holder in our place.
       if (sleep.slice !== undefined && Atomics.load(i32, i) === CONTENDED) wake(i32, i, 1);
       return TIMED_OUT;
     }
-    // Woken (or not-equal): swap in 2. HANDED means the release handed the lock to us (or to
-    // another sleeper, and we came first: either way exactly one thread sees it and takes it).
     c = Atomics.exchange(i32, i, CONTENDED);
     if (c === UNLOCKED) return taken(i32, i, owned);
-    if (c === HANDED) {
-      releases = 0;
-      return taken(i32, i, owned);
-    }
   }
 }
 
@@ -323,52 +266,12 @@ function taken(i32: Int32Array, i: number, owned: boolean): number {
 }
 
 /**
- * How often (ms) a thread's contended release hands the lock to a sleeper instead of letting any
- * thread take it: eventual fairness, as in parking_lot and WebKit's WTF::Lock (which hand off about
- * every 0.5 ms). Between hand-offs a release unlocks and wakes one, and any running thread may take
- * the lock first (barging), which keeps throughput; the hand-off bounds how long that can go on.
- */
-export const FAIR_MS = 1;
-/**
- * And at most once per FAIR_RELEASES contended releases of this thread, counted from its last
- * hand-off or from its last take of a HANDED lock. Without it, a thread handed the lock after a long
- * sleep (its FAIR_MS long past) would hand it on at once, and on a machine with more threads than
- * cores every hand-off would go to a thread that is not running: a convoy.
- */
-export const FAIR_RELEASES = 128;
-let nextFair = 0;
-let releases = 0; // contended releases since this thread's last hand-off or HANDED take
-
-/**
  * @internal The release protocol on a STATE word. Throws, changing nothing, if it was unlocked.
  * Clears the holder's record first (see the header comment: a plain store, published by the swap).
  */
 export function unlock(i32: Int32Array, i: number, what: string): void {
   i32[i + LO] = 0;
-  const c = Atomics.compareExchange(i32, i, LOCKED, UNLOCKED);
-  if (c === LOCKED) return;
-  if (c === UNLOCKED) throw new RuntimeError(`${what}.release: release unlocked lock`);
-  // Contended (or HANDED, released by another thread: a Lock is not owned).
-  if (c === CONTENDED && handOff(i32, i)) return;
-  if (Atomics.exchange(i32, i, UNLOCKED) === UNLOCKED) {
-    throw new RuntimeError(`${what}.release: release unlocked lock`); // released twice at once
-  }
-  wake(i32, i, 1);
-}
-
-/**
- * Hands the lock to the oldest sleeper if this thread's last hand-off is FAIR_MS old: STATE 2 -> 3
- * (HANDED), then wake one; the woken thread takes it. Returns false (the caller unlocks) if it is
- * not time, or STATE changed. If nobody was asleep to receive it, takes it back (3 -> 0) and wakes
- * one, for a newcomer that went to sleep on HANDED meanwhile.
- */
-function handOff(i32: Int32Array, i: number): boolean {
-  if (++releases < FAIR_RELEASES) return false;
-  const t = now();
-  if (t < nextFair) return false;
-  if (Atomics.compareExchange(i32, i, CONTENDED, HANDED) !== CONTENDED) return false;
-  nextFair = t + FAIR_MS;
-  releases = 0;
-  if (wake(i32, i, 1) === 0 && Atomics.compareExchange(i32, i, HANDED, UNLOCKED) === HANDED) wake(i32, i, 1);
-  return true;
+  const c = Atomics.exchange(i32, i, UNLOCKED);
+  if (c === CONTENDED) wake(i32, i, 1);
+  else if (c === UNLOCKED) throw new RuntimeError(`${what}.release: release unlocked lock`);
 }

@@ -15,8 +15,7 @@
  *   - no deadlock or lost wake-up: every thread ends (no invalid end state, safety run);
  *   - liveness: every thread that waits without limit eventually finishes all its rounds, under
  *     weak fairness (ltl `done`, run with -a -f).
- * Every contended release may hand the lock off (lockproto.pml), so hand-offs are checked in every
- * run above, with deadlines, aborts and pollers. Broken variant (-DBROKEN_RELEASE_NO_WAKE): unlock swaps in 0 without waking; SPIN must find the
+ * Broken variant (-DBROKEN_RELEASE_NO_WAKE): unlock swaps in 0 without waking; SPIN must find the
  * sleeper that is never woken. -DBROKEN_ABORT_NO_WAKE (with FAULTS): the layer's abort does not wake
  * the word's other sleepers, so an aborted waiter that had been chosen by a release swallows it.
  */

@@ -35,7 +35,7 @@ command -v gcc >/dev/null 2>&1 || { echo "gcc is needed to compile SPIN's verifi
 
 # model | defines | mode | expect | what it shows
 CHECKS=$(cat <<'EOF'
-lock.pml      |                                            | safety | pass | 3 threads x 2 rounds, hand-offs: mutual exclusion, no lost wake-up
+lock.pml      |                                            | safety | pass | 3 threads x 2 rounds: mutual exclusion, no lost wake-up
 lock.pml      |                                            | live   | pass | ... every thread finishes (weak fairness)
 lock.pml      | -DFAULTS                                   | safety | pass | with a deadline (thread 0) and an abort (thread 1)
 lock.pml      | -DFAULTS                                   | live   | pass | ... the thread without either still finishes
@@ -43,8 +43,6 @@ lock.pml      | -DPOLLER -DFAULTS                          | safety | pass | thr
 lock.pml      | -DPOLLER                                   | live   | pass | ... a polling waiter still finishes
 lock.pml      | -DBROKEN_RELEASE_NO_WAKE                   | safety | fail | broken: release without wake -> deadlock found
 lock.pml      | -DFAULTS -DBROKEN_ABORT_NO_WAKE            | safety | fail | broken: abort that does not wake the word -> found
-lock.pml      | -DFAULTS -DBROKEN_HANDOFF_NO_TAKEBACK      | safety | fail | broken: a hand-off that woke nobody stays HANDED -> found
-lock.pml      | -DBROKEN_TAKE_HANDED_NO_SWAP               | safety | fail | broken: the recipient leaves it HANDED (two holders) -> found
 event.pml     |                                            | safety | pass | 3 waiters, set/clear/set: set seen by all, no lost wake-up
 event.pml     |                                            | live   | pass | ... every waiter returns true (weak fairness)
 event.pml     | -DFAULTS                                   | safety | pass | with a deadline and an abort
