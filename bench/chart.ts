@@ -13,7 +13,7 @@ export interface ChartMeta {
   lines: string[];
 }
 
-const COLORS: Record<Competitor, string> = {
+export const COLORS: Record<Competitor, string> = {
   weft: '#d9480f',
   'weft-nospin': '#f08c00',
   raw: '#343a40',

@@ -69,6 +69,10 @@ export interface Params {
   capacity?: number;
   what?: string;
   count?: number;
+  /** A long sample (run.ts's longMs): the fairness scenarios. */
+  long?: boolean;
+  /** Run the sample beside a CPU hog (a busy process, started and ended by run.ts). */
+  hog?: boolean;
 }
 
 /** What one thread of a sample reports. */
@@ -81,6 +85,8 @@ export interface Part {
   cpuNs?: number | undefined;
   /** Anything scenario-specific (a count to verify, bytes allocated). */
   extra?: Record<string, number>;
+  /** A histogram (the fairness scenarios: waits per log-spaced bucket). */
+  hist?: number[];
 }
 
 /** The metrics of one sample: name -> value, in the scenario's units. */

@@ -6,13 +6,28 @@
  * (`node [flags] host.js --child`), driven over the IPC channel, for what needs other V8 flags:
  *   --harmony-struct          V8's Atomics.Mutex / Atomics.Condition
  *   --expose-gc (+ a fixed young generation)   heap allocation per operation (alloc.ts)
+ * Each competitor has its own pool of workers, so that a worker only ever runs one competitor's
+ * kernels: the call sites of a loop that the competitors share (scenario.ts) see one of them only.
  * A sample that does not finish within its time limit is reported as hung; the pool's workers are
  * then terminated and replaced, so one hang cannot stall the run.
  */
 
 import { MessagePort, Worker } from 'node:worker_threads';
 import { CONTROL_WORDS, type Competitor, type Metrics, type Params, type Part } from './common.js';
-import { ALL_KINDS, type Job, prepareAll } from './registry.js';
+import { preparePeers } from './peers.js';
+import { family } from './scenarios/index.js';
+
+/** A job for one worker: run `role` of (kind, competitor). */
+export interface Job {
+  id: number;
+  kind: string;
+  competitor: Competitor;
+  role: number;
+  shared: unknown;
+  mine: unknown;
+  p: Params;
+  ctl: Int32Array;
+}
 
 type Reply = { id: number; part: Part } | { id: number; error: string } | { ready: true };
 
@@ -79,8 +94,17 @@ class Pool {
   }
 }
 
-const pool = new Pool();
+const pools = new Map<Competitor, Pool>();
 let prepared: Promise<void> | undefined;
+
+function poolOf(c: Competitor): Pool {
+  let pool = pools.get(c);
+  if (pool === undefined) {
+    pool = new Pool();
+    pools.set(c, pool);
+  }
+  return pool;
+}
 
 /** Runs one sample of (kind, competitor) with parameters p; rejects if it fails or hangs. */
 export async function runSample(
@@ -89,10 +113,10 @@ export async function runSample(
   p: Params,
   limitMs: number,
 ): Promise<Metrics> {
-  prepared ??= prepareAll();
+  prepared ??= preparePeers();
   await prepared;
-  const def = ALL_KINDS[kind];
-  if (def === undefined) throw new Error(`unknown scenario kind ${kind}`);
+  const def = family(kind);
+  const pool = poolOf(competitor);
   const impl = def.impls[competitor];
   if (typeof impl !== 'object') throw new Error(`${competitor} cannot run ${kind}: ${impl ?? 'no kernel'}`);
   const roles = def.roles(p);
@@ -121,7 +145,7 @@ export async function runSample(
 }
 
 export async function closeHost(): Promise<void> {
-  await pool.close();
+  await Promise.all([...pools.values()].map((p) => p.close()));
 }
 
 /* Child host: driven by the orchestrator over IPC. */

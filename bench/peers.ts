@@ -49,15 +49,15 @@ export interface MtModule {
   Barrier: new (n: number | undefined, buffer?: SharedArrayBuffer) => MtBarrier;
 }
 
-let mt: MtModule | undefined;
+let mtModule: MtModule | undefined;
 
 /** multithreading's sync classes (see the header: loaded past its crashing entry point). */
 export async function loadMultithreading(): Promise<MtModule> {
-  if (mt === undefined) {
+  if (mtModule === undefined) {
     const entry = import.meta.resolve('multithreading');
-    mt = (await import(new URL('../lib/sync/mod.js', entry).href)) as MtModule;
+    mtModule = (await import(new URL('../lib/sync/mod.js', entry).href)) as MtModule;
   }
-  return mt;
+  return mtModule;
 }
 
 /** The installed version of multithreading, from its package.json. */
@@ -107,4 +107,32 @@ export interface V8Sync {
 export function v8Sync(): V8Sync | undefined {
   const a = Atomics as unknown as Partial<V8Sync>;
   return typeof a.Mutex === 'function' && typeof a.Condition === 'function' ? (a as V8Sync) : undefined;
+}
+
+/* Synchronous access for kernels ---------------------------------------------------------------- */
+
+let loaded: MtModule | undefined;
+let loadError = '';
+
+/** Loads multithreading's classes once per thread, before any kernel runs (worker.ts, host.ts). */
+export async function preparePeers(): Promise<void> {
+  try {
+    loaded = await loadMultithreading();
+  } catch (e) {
+    loadError = String((e as Error).message);
+  }
+}
+
+/** multithreading's classes, loaded by preparePeers(). */
+export function mt(): MtModule {
+  if (loaded === undefined) throw new Error(`multithreading could not be loaded: ${loadError}`);
+  return loaded;
+}
+
+/** Atomics.Mutex / Condition; throws in a process without --harmony-struct. */
+export function v8(): V8Sync {
+  const s = v8Sync();
+  if (s === undefined)
+    throw new Error('Atomics.Mutex is missing: this process was not started with --harmony-struct');
+  return s;
 }

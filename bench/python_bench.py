@@ -16,6 +16,7 @@ in the JavaScript kernels. The GIL is part of what is measured: it is what Pytho
 
 import gc
 import json
+import math
 import os
 import subprocess
 import sys
@@ -346,6 +347,72 @@ def condition(p):
     return {"kps": a["ops"] / a["ms"]}
 
 
+# Fairness (scenarios/fairness.ts): every thread times each acquisition into log-spaced buckets,
+# counting only those made between phase and stop, as read inside the lock.
+HIST_PER_OCTAVE = 4
+HIST_BUCKETS = 40 * HIST_PER_OCTAVE
+
+
+def bucket_of(ns):
+    if ns < 1:
+        return 0
+    return min(int(math.log2(ns) * HIST_PER_OCTAVE), HIST_BUCKETS - 1)
+
+
+def fairness(p):
+    lock = threading.Lock()
+    counter = [0]
+    workers = p.get("workers", 2)
+
+    def role(r, ctl, p, start):
+        hist = [0] * HIST_BUCKETS
+        max_ms = 0.0
+        counted = 0
+        m = Meter(ctl, p, r == 0)
+        start.wait()
+        m.start()
+        n = 0
+        while True:
+            for _ in range(8):
+                asked = now()
+                with lock:
+                    inside = now()
+                    counting = ctl["phase"] and not ctl["stop"]
+                    counter[0] += 1
+                if counting:
+                    waited = (inside - asked) * 1000
+                    hist[bucket_of(waited * 1e6)] += 1
+                    max_ms = max(max_ms, waited)
+                    counted += 1
+            n += 8
+            if m.tick(n):
+                part = m.part(total=n, maxMs=max_ms)
+                part["ops"] = counted
+                part["hist"] = hist
+                return part
+
+    parts = run_threads(workers, role, p)
+    total = sum(x["extra"]["total"] for x in parts)
+    if counter[0] != total:
+        raise RuntimeError("lost updates: counter %d, increments %d" % (counter[0], total))
+    counts = [x["ops"] for x in parts]
+    s = sum(counts)
+    hist = [sum(x["hist"][b] for x in parts) for b in range(HIST_BUCKETS)]
+    seen, p99 = 0, float("nan")
+    for b, v in enumerate(hist):
+        seen += v
+        if seen >= 0.99 * sum(hist):
+            p99 = 2 ** ((b + 1) / HIST_PER_OCTAVE) / 1000
+            break
+    return {
+        "mops": s / parts[0]["ms"] / 1000,
+        "jain": s * s / (len(counts) * sum(x * x for x in counts)),
+        "minShare": min(counts) / (s / len(counts)),
+        "p99Us": p99,
+        "maxMs": max(x["extra"]["maxMs"] for x in parts),
+    }
+
+
 KINDS = {
     "pingpong": pingpong,
     "event-ops": event_ops,
@@ -356,6 +423,7 @@ KINDS = {
     "semaphore": semaphore_handoff,
     "barrier": barrier,
     "condition": condition,
+    "fairness": fairness,
 }
 
 

@@ -1,26 +1,29 @@
 /*
- * npm run bench              the full run (5 repeats): bench/results.json and bench/chart.svg
+ * npm run bench              the full run (5 repeats): bench/results.json, bench/chart.svg and
+ *                            bench/fairness.svg
  * npm run bench -- --quick   a short run for CI (3 repeats of short samples; memory and allocation
  *                            once, memory with 20,000 items): build/bench/quick/
- * Options: --repeats N, --only <text> (scenarios whose id contains it), --out <dir>; --render draws
+ * Fairness samples are long (500 ms; 60 ms in a quick run); those marked hog run beside a busy
+ * process. Options: --repeats N, --only <text> (scenarios whose id contains it), --out <dir>; --render draws
  * chart.svg again from the results.json already there, without measuring.
  *
  * Every scenario runs each competitor once per repeat, in the same run, the order rotated by one at
  * every repeat so that no competitor always runs first (or right after the same one). A table per
- * scenario goes to stdout as it completes, then the summary and the goals of issue 4. Nothing here
+ * scenario goes to stdout as it completes, then the summary and the goals of issues 4 and 13. Nothing here
  * asserts a speed: the run exits 0 unless weft itself failed a scenario (a broken kernel or a wrong
  * count), so that CI catches a benchmark that has rotted, not a slow machine.
  */
 
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { renderChart } from './chart.js';
 import { COMPETITORS, type Competitor, DESCRIPTIONS, LABELS, type Metrics, type Params } from './common.js';
+import { renderFairness } from './fairchart.js';
 import { closeHost } from './host.js';
 import { freshMemory, gcHost, type Host, harmonyHost, localHost, pythonHost } from './hosts.js';
 import { multithreadingVersion } from './peers.js';
-import { placement, SCENARIOS, type Scenario, type Where } from './plan.js';
 import {
   type Cell,
   checkGoals,
@@ -30,6 +33,7 @@ import {
   summarise,
   summaryTable,
 } from './report.js';
+import { placement, SCENARIOS, type Scenario, type Where } from './scenarios/index.js';
 
 const argv = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -40,11 +44,20 @@ const quick = argv.includes('--quick');
 const only = option('--only');
 const repeats = Number(option('--repeats') ?? (quick ? 3 : 5));
 const timing = quick
-  ? { durationMs: 15, warmupMs: 5, slowMs: 40, memoryRepeats: 1, allocRepeats: 1, memoryCount: 20000 }
+  ? {
+      durationMs: 15,
+      warmupMs: 5,
+      slowMs: 40,
+      longMs: 60,
+      memoryRepeats: 1,
+      allocRepeats: 1,
+      memoryCount: 20000,
+    }
   : {
       durationMs: 150,
       warmupMs: 40,
       slowMs: 250,
+      longMs: 500,
       memoryRepeats: repeats,
       allocRepeats: repeats,
       memoryCount: 100000,
@@ -67,7 +80,7 @@ const hosts: Record<Exclude<Where, 'fresh'>, Host> = {
 function paramsOf(s: Scenario): Params {
   const slow = (s.params.delayUs ?? 0) >= 100;
   const p: Params = {
-    durationMs: slow ? timing.slowMs : timing.durationMs,
+    durationMs: s.params.long === true ? timing.longMs : slow ? timing.slowMs : timing.durationMs,
     warmupMs: timing.warmupMs,
     ...s.params,
   };
@@ -78,7 +91,14 @@ function paramsOf(s: Scenario): Params {
 async function sample(s: Scenario, c: Competitor, where: Where, p: Params): Promise<Metrics> {
   if (where === 'fresh') return freshMemory(p.what ?? 'event', c, p.count ?? 100000);
   const limit = 20 * (p.durationMs + p.warmupMs) + 15000;
-  return hosts[where].sample(s.kind, c, p, limit);
+  if (p.hog !== true) return hosts[where].sample(s.kind, c, p, limit);
+  // A CPU hog: one busy process for the length of the sample.
+  const hog = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+  try {
+    return await hosts[where].sample(s.kind, c, p, limit);
+  } finally {
+    hog.kill('SIGKILL');
+  }
 }
 
 async function runScenario(s: Scenario, index: number, total: number): Promise<ScenarioResult> {
@@ -151,14 +171,24 @@ function chartOf(results: ScenarioResult[], meta: Meta): string {
   });
 }
 
+/** chart.svg, and fairness.svg when the run has fairness scenarios. */
+function writeCharts(results: ScenarioResult[], meta: Meta): void {
+  writeFileSync(`${outDir}/chart.svg`, chartOf(results, meta));
+  const fair = renderFairness(
+    results,
+    `Medians of ${meta.repeats} repeats; ${meta.cores} cores, Node ${meta.node}; load average ${Number(meta.loadAverageStart).toFixed(1)} → ${Number(meta.loadAverageEnd).toFixed(1)}`,
+  );
+  if (fair !== undefined) writeFileSync(`${outDir}/fairness.svg`, fair);
+}
+
 /** --render: draws chart.svg again from the results.json in the output folder, without measuring. */
 function render(): void {
   const { meta, scenarios } = JSON.parse(readFileSync(`${outDir}/results.json`, 'utf8')) as {
     meta: Meta;
     scenarios: ScenarioResult[];
   };
-  writeFileSync(`${outDir}/chart.svg`, chartOf(scenarios, meta));
-  log(`wrote ${outDir}/chart.svg from ${outDir}/results.json`);
+  writeCharts(scenarios, meta);
+  log(`wrote ${outDir}/chart.svg (and fairness.svg) from ${outDir}/results.json`);
 }
 
 async function main(): Promise<void> {
@@ -208,7 +238,7 @@ async function main(): Promise<void> {
     `\n## Summary (median; in parentheses: cost relative to weft, >1 means weft is better)\n\n`,
   );
   process.stdout.write(`${summaryTable(results, COMPETITORS)}\n`);
-  process.stdout.write(`\n## Goals (issue 4)\n\n${goalsTable(goals)}\n`);
+  process.stdout.write(`\n## Goals (issues 4 and 13)\n\n${goalsTable(goals)}\n`);
   process.stdout.write(
     `\n${meta.cpu}, ${meta.cores} cores, Node ${meta.node} (V8 ${meta.v8}), Python ${meta.python}, ` +
       `weft ${meta.weft}, multithreading ${meta.multithreading}; ${repeats} repeats; ` +
@@ -220,8 +250,8 @@ async function main(): Promise<void> {
     `${outDir}/results.json`,
     `${JSON.stringify({ meta, goals, scenarios: results }, null, 1)}\n`,
   );
-  writeFileSync(`${outDir}/chart.svg`, chartOf(results, meta));
-  log(`wrote ${outDir}/results.json and chart.svg in ${meta.seconds.toFixed(0)} s`);
+  writeCharts(results, meta);
+  log(`wrote ${outDir}/results.json and the charts in ${meta.seconds.toFixed(0)} s`);
 
   await Promise.all([closeHost(), harmonyHost.close(), gcHost.close(), pythonHost.close()]);
   const broken = results.flatMap((r) =>

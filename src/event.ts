@@ -22,9 +22,21 @@
  * 'not-equal', and one already asleep is queued when the notify comes: set() saw SLEEPERS on,
  * because the waiter's CAS came before set()'s CAS on the same word.
  * A waiter that times out leaves SLEEPERS on: the next set() makes one needless notify, no harm.
+ * The protocol is written once (sleepValue) and driven twice: as a generator for waitAsync (later())
+ * and as a plain loop for a blocking wait, which so allocates nothing even when it sleeps.
  */
 
-import { block, later, type Steps, signalOf, spinWhile, type WaitOptions, wake } from './internal/futex.js';
+import {
+  block,
+  canBlock,
+  later,
+  type Steps,
+  signalOf,
+  sleepOn,
+  spinWhile,
+  type WaitOptions,
+  wake,
+} from './internal/futex.js';
 import { adopt, inspect, place } from './internal/memory.js';
 import { checkTimeout, deadlineOf } from './internal/timeout.js';
 
@@ -131,7 +143,12 @@ export class Event {
     if ((s & SET) !== 0) return true;
     const deadline = deadlineOf(ms); // before the spin, which counts against the timeout
     if (ms > 0 && spinWhile(i32, i, s) && setSince(Atomics.load(i32, i), s)) return true;
-    return block(waitSteps(i32, i, s), deadline, 'Event.wait', undefined, ms > 0);
+    // block() throws CannotBlockError where this thread may not block; elsewhere the plain loop
+    // runs the same protocol without a generator (nothing allocated per wait).
+    if (deadline !== Number.NEGATIVE_INFINITY && !canBlock()) {
+      return block(waitSteps(i32, i, s), deadline, 'Event.wait', undefined, true);
+    }
+    return waitBlocking(i32, i, s, deadline);
   }
 
   /**
@@ -175,25 +192,42 @@ function setSince(s: number, s0: number): boolean {
   return (s & SET) !== 0 || (s & ~FLAGS) !== (s0 & ~FLAGS);
 }
 
-function* waitSteps(i32: Int32Array, i: number, s0: number): Steps<boolean> {
-  const generation = s0 & ~FLAGS;
-  const sleep = { i32, index: i, value: 0 };
-  let s = s0;
+/**
+ * The value a waiter that read `s0` sleeps on, now that STATE reads `s`: `s` with SLEEPERS on (which
+ * it turns on, by CAS, if need be); undefined once a set() happened since `s0`.
+ */
+function sleepValue(i32: Int32Array, i: number, s0: number, s: number): number | undefined {
   for (;;) {
-    if ((s & ~FLAGS) !== generation || (s & SET) !== 0) return true;
-    if ((s & SLEEPERS) === 0) {
-      const seen = Atomics.compareExchange(i32, i, s, s | SLEEPERS);
-      if (seen !== s) {
-        s = seen;
-        continue;
-      }
-      s |= SLEEPERS;
-    }
-    sleep.value = s;
-    if ((yield sleep) === 'timed-out') {
-      s = Atomics.load(i32, i);
-      return (s & ~FLAGS) !== generation || (s & SET) !== 0;
-    }
-    s = Atomics.load(i32, i);
+    if (setSince(s, s0)) return undefined;
+    if ((s & SLEEPERS) !== 0) return s;
+    const seen = Atomics.compareExchange(i32, i, s, s | SLEEPERS);
+    if (seen === s) return s | SLEEPERS;
+    s = seen;
   }
+}
+
+/** The wait protocol, for later() (and block(), to throw where this thread may not block). */
+function* waitSteps(i32: Int32Array, i: number, s0: number): Steps<boolean> {
+  const sleep = { i32, index: i, value: 0 };
+  for (
+    let v = sleepValue(i32, i, s0, s0);
+    v !== undefined;
+    v = sleepValue(i32, i, s0, Atomics.load(i32, i))
+  ) {
+    sleep.value = v;
+    if ((yield sleep) === 'timed-out') return setSince(Atomics.load(i32, i), s0);
+  }
+  return true;
+}
+
+/** The same protocol as a plain blocking loop (the spin has been run: see wait()). */
+function waitBlocking(i32: Int32Array, i: number, s0: number, deadline: number): boolean {
+  for (
+    let v = sleepValue(i32, i, s0, s0);
+    v !== undefined;
+    v = sleepValue(i32, i, s0, Atomics.load(i32, i))
+  ) {
+    if (sleepOn(i32, i, v, deadline, 0) === 'timed-out') return setSince(Atomics.load(i32, i), s0);
+  }
+  return true;
 }

@@ -9,7 +9,8 @@
  *
  * acquire: CAS COUNT c -> c-1 while c > 0. Otherwise add 1 to SLEEPERS, re-check COUNT, then sleep
  *          on (COUNT, 0); on the way out (permit, timeout or abort) subtract 1 from SLEEPERS.
- * release(n): CAS COUNT c -> c+n (a BoundedSemaphore first checks c+n <= BOUND and throws, leaving
+ * release(n): a Semaphore adds n to COUNT (undone, and a RangeError, if that passed 2^31-1); a
+ *          BoundedSemaphore CASes COUNT c -> c+n after checking c+n <= BOUND (else it throws, leaving
  *          COUNT as it was); then, if SLEEPERS > 0, wake n sleepers.
  *
  * No lost wake-up: the waiter writes SLEEPERS and then reads COUNT; release writes COUNT and then
@@ -17,8 +18,8 @@
  * (and wakes it, or it has not slept yet and its wait sees COUNT != 0), or the waiter's read of COUNT
  * comes after the release and finds the permit. A woken waiter whose permit was taken by a faster
  * thread goes back to sleep; permits are never lost, only re-raced.
- * The uncontended acquire and release are one load and one CAS each; release reads SLEEPERS but
- * notifies only when someone registered.
+ * The uncontended acquire is one load and one CAS, the release one add (a CAS for a
+ * BoundedSemaphore) and one load of SLEEPERS: it notifies only when someone registered.
  *
  * Abandonment (internal/life.ts, docs/reliability.md). A Semaphore is not owned: a permit taken
  * with acquire() may rightly be given back by another thread (a signal), so plain acquire/release
@@ -155,7 +156,9 @@ export class Semaphore {
    *   terminated were recovered: the calling thread holds one of them and must release it.
    */
   acquire(timeout?: number): boolean {
-    const ms = checkTimeout(timeout, `${this.__weft}.acquire`);
+    // The method's name is spelled out only for a timeout to check: no string on the common path.
+    const ms =
+      timeout === undefined ? Number.POSITIVE_INFINITY : checkTimeout(timeout, `${this.__weft}.acquire`);
     const i32 = this._i32;
     const i = this._at + COUNT;
     const c = Atomics.load(i32, i);
@@ -191,6 +194,20 @@ export class Semaphore {
     if (n !== 1) checkCount(n, `${this.__weft}.release: n`, 1);
     const i32 = this._i32;
     const at = this._at;
+    if (this.__weft === 'Semaphore') {
+      // One add, as the raw futex semaphore does. Past 2^31-1 the count wraps to a negative value
+      // for an instant: the add is undone and the call throws. A release that meets such an
+      // instant (an old value below 0) undoes its own add and tries again; acquirers see no
+      // permit meanwhile (c > 0 fails), so nothing is taken or lost.
+      for (;;) {
+        const c = Atomics.add(i32, at + COUNT, n);
+        if (c >= 0 && c <= MAX - n) break;
+        Atomics.sub(i32, at + COUNT, n);
+        if (c >= 0) throw rangeError(`Semaphore.release(${n}): the count would pass ${MAX}`);
+      }
+      if (Atomics.load(i32, at + SLEEPERS) > 0) wake(i32, at + COUNT, n);
+      return;
+    }
     const bound = Atomics.load(i32, at + BOUND);
     const limit = bound < 0 ? MAX : bound;
     let c = Atomics.load(i32, at + COUNT);

@@ -214,8 +214,25 @@ export function spinWhile(i32: Int32Array, index: number, value: number): boolea
 }
 
 function sleep(s: Sleep, callDeadline: number, spin: number): Outcome {
-  const { i32, index, value } = s;
   const deadline = s.forever === true ? Number.POSITIVE_INFINITY : callDeadline;
+  return sleepOn(s.i32, s.index, s.value, deadline, spin, s.slice);
+}
+
+/**
+ * One blocking sleep, for a primitive whose blocking wait is a plain loop rather than a protocol
+ * (no generator, no sleep request: nothing allocated per wait): spins up to `spin` loads while
+ * i32[index] === value, then Atomics.wait with the time left until `deadline` (at most `slice` ms).
+ * The caller has checked that this thread may block (canBlock). Outcomes as for block()'s sleeps:
+ * an early timeout is 'ok', and 'timed-out' only once the deadline has passed.
+ */
+export function sleepOn(
+  i32: Int32Array,
+  index: number,
+  value: number,
+  deadline: number,
+  spin: number,
+  slice?: number,
+): Outcome {
   for (let i = 0; i < spin; i++) {
     if (Atomics.load(i32, index) !== value) return 'not-equal';
     pause(i);
@@ -227,7 +244,7 @@ function sleep(s: Sleep, callDeadline: number, spin: number): Outcome {
     ms = deadline - now();
     if (ms <= 0) return 'timed-out';
   }
-  if (s.slice !== undefined && s.slice < ms) ms = s.slice;
+  if (slice !== undefined && slice < ms) ms = slice;
   const outcome = Atomics.wait(i32, index, value, ms);
   // An early timeout is reported as a spurious wake-up; the deadline is checked at the next sleep.
   return outcome === 'timed-out' && deadline - now() > 0 ? 'ok' : outcome;
@@ -388,9 +405,12 @@ export function later<T>(steps: Steps<T>, deadline: number, signal: AbortSignal 
 /* ---------------------------------------------------------------------------------------------- */
 /* Wake                                                                                            */
 
-/** Wakes up to `count` waiters (all by default) sleeping on `i32[index]`, blocking or async. */
-export function wake(i32: Int32Array, index: number, count = Number.POSITIVE_INFINITY): void {
-  Atomics.notify(i32, index, count);
+/**
+ * Wakes up to `count` waiters (all by default) sleeping on `i32[index]`, blocking or async; returns
+ * how many it woke.
+ */
+export function wake(i32: Int32Array, index: number, count = Number.POSITIVE_INFINITY): number {
+  return Atomics.notify(i32, index, count);
 }
 
 /**

@@ -2,17 +2,19 @@
  * event.pml: Event (src/event.ts) over the wait/wake layer (futex.pml).
  *
  * Mirrors src/event.ts:
- *   5-24     `Layout: [TAG, STATE]`              the header's layout and protocol
- *   31-35    `const STATE = 1;`                  the constants (below, checked by test/models.test.ts)
- *   93-105   `set(): void {`                     CAS in (generation + 1) | SET, SLEEPERS cleared; if
+ *   5-28     `Layout: [TAG, STATE]`              the header's layout and protocol
+ *   43-47    `const STATE = 1;`                  the constants (below, checked by test/models.test.ts)
+ *   105-117  `set(): void {`                     CAS in (generation + 1) | SET, SLEEPERS cleared; if
  *                                                SLEEPERS was on, wake all
- *   108-110  `clear(): void {`                   AND away SET
- *   126-135  `wait(timeout?: number): boolean {` load s0; SET -> true; spin while STATE = s0 (a set
- *                                                seen there returns true); else block(waitSteps)
- *   153-165  `waitAsync(timeout?: number`        load s0; SET -> true; else later(waitSteps)
- *   174-176  `function setSince(`                SET on, or another generation
- *   178-199  `function* waitSteps(`              turn SLEEPERS on (CAS), sleep on (STATE, s); true
- *                                                once the generation moved or SET is on
+ *   120-122  `clear(): void {`                   AND away SET
+ *   138-152  `wait(timeout?: number): boolean {` load s0; SET -> true; spin while STATE = s0 (a set
+ *                                                seen there returns true); else waitBlocking
+ *   170-182  `waitAsync(timeout?: number`        load s0; SET -> true; else later(waitSteps)
+ *   191-193  `function setSince(`                SET on, or another generation
+ *   199-207  `function sleepValue(`              turn SLEEPERS on (CAS); the value to sleep on, or
+ *                                                none once the generation moved or SET is on
+ *   210-217  `function* waitSteps(`              sleep on (STATE, sleepValue) until there is none
+ *   224-229  `function waitBlocking(`            the same loop, blocking, without a generator
  *
  * Threads: NWAITERS waiters (each waits once) and one setter that does set(); clear(); set().
  * A blocking waiter may spin first (spinWhile) or not (a poll, or configure({ spin: 0 })).

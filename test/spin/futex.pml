@@ -5,12 +5,13 @@
  *   21-35    `Outcomes. 'not-equal'`        outcomes; why no wake-up is lost; aborts
  *   185-198  `export function block<T>(`    drives a protocol, blocking; spins before the first sleep
  *   207-214  `export function spinWhile(`   the same spin, run by a primitive before its protocol
- *   216-234  `function sleep(`              spin, deadline check, Atomics.wait, early timeout -> 'ok'
- *   299-386  `export function later<T>(`    Atomics.waitAsync; an abort withdraws a fallback's request,
+ *   216-219  `function sleep(`              a protocol's sleep request, through sleepOn
+ *   228-251  `export function sleepOn(`    spin, deadline check, Atomics.wait, early timeout -> 'ok'
+ *   316-403  `export function later<T>(`    Atomics.waitAsync; an abort withdraws a fallback's request,
  *                                           then wakes every waiter of the word, then the protocol is
  *                                           told by a throw (once); once told, and for a `forever`
  *                                           sleep, no deadline
- *   392-394  `export function wake(`        Atomics.notify(word, count)
+ *   412-414  `export function wake(`        Atomics.notify(word, count); returns how many it woke
  *
  * Mirrors src/internal/fallback.ts:
  *   28-66    `The helper. One request`      the helper's protocol, CONTROL, and the argument
@@ -53,7 +54,7 @@
  * -DBROKEN_HELPER_NO_PASS_ON (the check before the wait, but no pass-on: the window loses one).
  * -DHELPER_NO_CHECK drops only the check: the pass-on alone must still verify.
  *
- * The spin before the first sleep (futex.ts:218-223) is a run of loads that returns 'not-equal' if
+ * The spin before the first sleep (futex.ts sleepOn, 236-241) is a run of loads that returns 'not-equal' if
  * the word differs; every weft protocol treats 'not-equal' and 'ok' alike, so the spin is one of the
  * interleavings of futex_enter and needs no state of its own.
  *
