@@ -11,7 +11,7 @@
  * Scripts (each runs atomically on the server):
  *   ACQUIRE  check value; drop expired leases (ZREMRANGEBYSCORE -inf now); if fewer than value remain,
  *            add ours with expiry now+lease (and INCR the fence for a Lock) -> {1, fence, dropped};
- *            else -> {0, ms until the earliest lease expires}. If it dropped expired leases and a
+ *            else -> {0, ms until the earliest lease expires, or -1 if none is held (value 0)}. If it dropped expired leases and a
  *            permit is still free after ours, PUBLISH so another waiter takes it.
  *   RENEW    our lease alive -> expiry = now+lease, 1; expired or gone -> remove it, PUBLISH, 0.
  *   RELEASE  remove the given leases; PUBLISH; -> how many of them were still alive.
@@ -63,6 +63,7 @@ if live < value then
   return {1, fence, dropped}
 end
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if not first[2] then return {0, -1, 0} end
 return {0, tonumber(first[2]) - now, 0}
 `,
 );
@@ -287,8 +288,9 @@ export class Leases {
         this.isLock ? 1 : 0,
       ])) as [number, number, number];
       if (r[0] === 1) return { value: r[1] };
+      // r[1]: ms until the earliest lease runs out; -1 when none is held (value 0): nothing to expect.
       const left = r[1];
-      return { retryIn: left < (2 * L) / 3 ? left + 1 : L };
+      return { retryIn: left >= 0 && left < (2 * L) / 3 ? left + 1 : L };
     };
     const outcome = await this.link.waitFor(this.channel, attempt, deadline, signal);
     if ('timedOut' in outcome) return undefined;
@@ -358,4 +360,3 @@ export function checkValue(value: unknown, where: string): number {
 export async function promised<T>(fn: () => Promise<T>): Promise<T> {
   return fn();
 }
-
