@@ -3,22 +3,32 @@
  * fencing counter; both are this one engine.
  *
  * Keys, all under the hash tag {prefix+name} so they share one slot:
- *   {P}:leases  ZSET  member: one holding (process id + serial), score: its expiry (server ms, TIME)
- *   {P}:meta    HASH  value: the number of permits every handle must agree on
- *   {P}:fence   STRING  fencing counter of a Lock (INCR at every acquisition; never expires)
- *   {P}:ch      pub/sub channel: a message whenever permits may have become free
+ *   {P}:leases   ZSET  member: one holding (process id + serial), score: its expiry (server ms, TIME)
+ *   {P}:meta     HASH  value: the number of permits every handle must agree on
+ *   {P}:fence    STRING  fencing counter of a Lock (INCR at every acquisition; never expires)
+ *   {P}:waiters  ZSET  member: a subscribed waiter, score: when its registration lapses (~2 leases,
+ *                      refreshed by each of its attempts), so a dead waiter costs nothing for long
+ *   {P}:ch       pub/sub channel: a message whenever permits may have become free
  *
  * Scripts (each runs atomically on the server):
  *   ACQUIRE  check value; drop expired leases (ZREMRANGEBYSCORE -inf now); if fewer than value remain,
- *            add ours with expiry now+lease (and INCR the fence for a Lock) -> {1, fence, dropped};
- *            else -> {0, ms until the earliest lease expires, or -1 if none is held (value 0)}. If it dropped expired leases and a
- *            permit is still free after ours, PUBLISH so another waiter takes it.
+ *            add ours with expiry now+lease (and INCR the fence for a Lock), unregister the waiter
+ *            -> {1, fence, dropped}; else register the waiter (if subscribed) and -> {0, ms until the
+ *            earliest lease expires, or -1 if none is held (value 0)}. If it dropped expired leases and
+ *            a permit is still free after ours, PUBLISH so another waiter takes it.
  *   RENEW    our lease alive -> expiry = now+lease, 1; expired or gone -> remove it, PUBLISH, 0.
- *   RELEASE  remove the given leases; PUBLISH; -> how many of them were still alive.
+ *   RELEASE  remove the given leases; drop lapsed waiters -> {how many leases were alive, waiters}.
+ *   WAKE     PUBLISH.   CANCEL: unregister a waiter that gave up (timeout, abort, error).
  *   COUNT    check value; drop expired leases (PUBLISH if any); -> value - live leases.
  * Invariant: the live members of {P}:leases are at most value; a member is live while its score is
  * in the future by the server's clock, whatever the TTL of any key (the ZSET itself never expires, so
  * a dead holder's lease is seen and dropped by the next caller, which is how it learns of it).
+ *
+ * Releasing: RELEASE, then, only if someone is registered as waiting, WAKE at the next turn of the
+ * event loop, unless this handle has sent an ACQUIRE meanwhile (it is re-taking the lock, as a loop
+ * does); it may skip waking for at most BARGE_MS in a row. So an uncontended acquire + release is two
+ * commands, and a process that holds a contended lock in a tight loop is not forced to hand it over
+ * at every release (which would cost a cross-process wake-up each time), yet never starves waiters.
  *
  * Renewal: a holder renews at a third of its lease, measured from when it sent the last renewal that
  * succeeded. If the server says the lease is gone, or a lease period has passed on the local
@@ -29,13 +39,17 @@
  * idle waiter re-checks then if that is sooner than 2/3 of its own lease (the holder is late renewing:
  * it may be dead), else after one lease period: at most one re-check per lease period while the
  * holder lives, and a dead holder's lease is taken over within a third of a lease of its expiry.
- * No wake-up is lost: every RELEASE and every drop of an expired lease PUBLISHes after changing
- * {P}:leases, and waitFor re-runs ACQUIRE after any message (see link.ts).
+ * No wake-up is lost: a waiter registers in {P}:waiters in the same script as its failed ACQUIRE,
+ * after it has subscribed; a RELEASE after that sees it and is followed by a WAKE, or by an ACQUIRE of
+ * the releaser which either takes the lease (its own RELEASE will wake) or finds it taken (that
+ * holder's RELEASE will). Every drop of an expired lease PUBLISHes too, and waitFor re-runs ACQUIRE
+ * after any message (link.ts). A WAKE lost with its process (killed between RELEASE and WAKE) costs
+ * the waiters one re-check period, never a hang.
  */
 
 import { RuntimeError, rangeError, TimeoutError, typeError } from '../errors.js';
 import { checkTimeout, deadlineOf, now } from '../internal/timeout.js';
-import { type Attempt, checkLease, checkName, type Link, script, signalOf } from './link.js';
+import { type Attempt, checkLease, checkName, type Link, type Outcome, script, signalOf } from './link.js';
 
 const CLOCK = `
 local t = redis.call('TIME')
@@ -48,7 +62,7 @@ if not v then redis.call('HSET', KEYS[2], 'value', ARGV[1])
 elseif v ~= ARGV[1] then return redis.error_reply('WEFTVALUE the server holds value ' .. v .. ', this handle ' .. ARGV[1]) end
 `;
 
-/** KEYS: leases, meta, fence. ARGV: value, lease, member, channel, isLock. */
+/** KEYS: leases, meta, fence, waiters. ARGV: value, lease, member, channel, isLock, waiter id or '', waiter ttl. */
 const ACQUIRE = script(
   'acquire',
   `${CLOCK}${CHECK}
@@ -59,9 +73,11 @@ if live < value then
   redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
   local fence = 0
   if ARGV[5] == '1' then fence = redis.call('INCR', KEYS[3]) end
+  if ARGV[6] ~= '' then redis.call('ZREM', KEYS[4], ARGV[6]) end
   if dropped > 0 and live + 1 < value then redis.call('PUBLISH', ARGV[4], 'free') end
   return {1, fence, dropped}
 end
+if ARGV[6] ~= '' then redis.call('ZADD', KEYS[4], now + tonumber(ARGV[7]), ARGV[6]) end
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if not first[2] then return {0, -1, 0} end
 return {0, tonumber(first[2]) - now, 0}
@@ -84,22 +100,31 @@ return 1
 `,
 );
 
-/** KEYS: leases. ARGV: channel, member... */
+/** KEYS: leases, waiters. ARGV: member... -> {alive, waiting}. */
 const RELEASE = script(
   'release',
   `${CLOCK}
 local alive = 0
-for i = 2, #ARGV do
+for i = 1, #ARGV do
   local s = redis.call('ZSCORE', KEYS[1], ARGV[i])
   if s then
     if tonumber(s) > now then alive = alive + 1 end
     redis.call('ZREM', KEYS[1], ARGV[i])
   end
 end
-redis.call('PUBLISH', ARGV[1], 'free')
-return alive
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+return {alive, redis.call('ZCARD', KEYS[2])}
 `,
 );
+
+/** ARGV: channel. */
+const WAKE = script('wake', `redis.call('PUBLISH', ARGV[1], 'free') return 0`);
+
+/** KEYS: waiters. ARGV: waiter id. */
+const CANCEL = script('cancel', `redis.call('ZREM', KEYS[1], ARGV[1]) return 0`);
+
+/** How long a releaser may keep re-taking a contended lock before it must wake the waiters (ms). */
+const BARGE_MS = 2;
 
 /** KEYS: leases, meta. ARGV: value, channel. */
 const COUNT = script(
@@ -239,10 +264,14 @@ export class Leases {
   readonly value: number;
   readonly lease: number;
   readonly isLock: boolean;
-  readonly keys: readonly [string, string, string];
+  readonly keys: readonly [string, string, string, string];
   readonly channel: string;
   /** Leases this handle holds, oldest first. */
   readonly #held: Lease[] = [];
+  /** ACQUIRE scripts of this handle on the wire now. */
+  #inflight = 0;
+  /** Since when this handle has been re-taking the lock without waking waiters (see afterRelease). */
+  #barging: number | undefined;
 
   constructor(link: Link, what: string, name: unknown, value: number, options: unknown, isLock: boolean) {
     checkName(name, what);
@@ -255,7 +284,7 @@ export class Leases {
     this.lease = checkLease((options as { lease?: unknown } | undefined)?.lease, what);
     this.isLock = isLock;
     const base = link.base(name as string);
-    this.keys = [`${base}:leases`, `${base}:meta`, `${base}:fence`];
+    this.keys = [`${base}:leases`, `${base}:meta`, `${base}:fence`, `${base}:waiters`];
     this.channel = `${base}:ch`;
   }
 
@@ -264,9 +293,32 @@ export class Leases {
     if (i >= 0) this.#held.splice(i, 1);
   }
 
-  /** Removes leases from the server; returns how many were still alive there. */
+  /** Removes leases from the server; returns how many were still alive there. Wakes waiters (afterRelease). */
   async drop(members: readonly string[]): Promise<number> {
-    return Number(await this.link.run(RELEASE, [this.keys[0]], [this.channel, ...members]));
+    const [alive, waiting] = (await this.link.run(RELEASE, [this.keys[0], this.keys[3]], members)) as [
+      number,
+      number,
+    ];
+    if (waiting > 0) this.#afterRelease();
+    return alive;
+  }
+
+  /**
+   * Someone waits: wake them (PUBLISH on the channel), unless this handle is already re-taking what it
+   * released (an ACQUIRE of it went on the wire right after the release, as in a loop), for at most
+   * BARGE_MS in a row. Skipping is safe: that ACQUIRE either takes the lease (then its RELEASE wakes
+   * the waiters) or finds it taken by another process (whose RELEASE does). Bounded barging gives
+   * throughput under contention without starving waiters (parking_lot's "eventual fairness").
+   */
+  #afterRelease(): void {
+    this.link.defer(async () => {
+      if (this.#inflight > 0 && (this.#barging === undefined || now() - this.#barging < BARGE_MS)) {
+        this.#barging ??= now();
+        return;
+      }
+      this.#barging = undefined;
+      await this.link.run(WAKE, [], [this.channel]);
+    });
   }
 
   /** Acquires one lease, waiting up to `timeout`. Resolves to the lease, or undefined on timeout. */
@@ -278,21 +330,41 @@ export class Leases {
     const member = this.link.member();
     const L = this.lease;
     let sent = 0;
-    const attempt = async (): Promise<Attempt<number>> => {
+    // Once subscribed, an attempt that fails registers this waiter in {P}:waiters (for ~2 leases).
+    const waiter = `w${member}`;
+    let registered = false;
+    const attempt = async (_message: string | undefined, joined: boolean): Promise<Attempt<number>> => {
       sent = now();
-      const r = (await this.link.run(ACQUIRE, this.keys, [
-        this.value,
-        L,
-        member,
-        this.channel,
-        this.isLock ? 1 : 0,
-      ])) as [number, number, number];
-      if (r[0] === 1) return { value: r[1] };
+      if (joined) registered = true;
+      this.#inflight++;
+      let r: [number, number, number];
+      try {
+        r = (await this.link.run(ACQUIRE, this.keys, [
+          this.value,
+          L,
+          member,
+          this.channel,
+          this.isLock ? 1 : 0,
+          joined ? waiter : '',
+          2 * L + 1000,
+        ])) as [number, number, number];
+      } finally {
+        this.#inflight--;
+      }
+      if (r[0] === 1) {
+        registered = false;
+        return { value: r[1] };
+      }
       // r[1]: ms until the earliest lease runs out; -1 when none is held (value 0): nothing to expect.
       const left = r[1];
       return { retryIn: left >= 0 && left < (2 * L) / 3 ? left + 1 : L };
     };
-    const outcome = await this.link.waitFor(this.channel, attempt, deadline, signal);
+    let outcome: Outcome<number>;
+    try {
+      outcome = await this.link.waitFor(this.channel, attempt, deadline, signal);
+    } finally {
+      if (registered) this.link.defer(() => this.link.run(CANCEL, [this.keys[3]], [waiter]));
+    }
     if ('timedOut' in outcome) return undefined;
     if ('aborted' in outcome) throw signal?.reason;
     const lease = new Lease(this, member, outcome.value, sent);

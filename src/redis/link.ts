@@ -114,6 +114,8 @@ export class Link {
   readonly #waiters = new Set<Waiter>();
   /** Called when the link is closed (lease renewals stop). */
   readonly #onClose = new Set<() => void>();
+  /** Work deferred by defer() and not finished yet. */
+  readonly #deferred = new Set<Promise<void>>();
   #closed = false;
   #serial = 0;
 
@@ -269,12 +271,12 @@ export class Link {
    */
   async waitFor<T>(
     channel: string,
-    attempt: (message: string | undefined) => Promise<Attempt<T>>,
+    attempt: (message: string | undefined, joined: boolean) => Promise<Attempt<T>>,
     deadline: number,
     signal: AbortSignal | undefined,
   ): Promise<Outcome<T>> {
     if (signal?.aborted) return { aborted: true };
-    let r = await attempt(undefined);
+    let r = await attempt(undefined, false);
     if ('value' in r) return r;
     if (now() >= deadline) return { timedOut: true };
     const w: Waiter = { seq: 0, last: undefined, wake: undefined, error: undefined };
@@ -284,7 +286,7 @@ export class Link {
         if (w.error) throw w.error;
         if (signal?.aborted) return { aborted: true };
         const seq = w.seq;
-        r = await attempt(w.last);
+        r = await attempt(w.last, true);
         if ('value' in r) return r;
         if (w.error) throw w.error;
         if (now() >= deadline) return { timedOut: true };
@@ -297,8 +299,26 @@ export class Link {
     }
   }
 
+  /**
+   * Runs `fn` at the next turn of the event loop (after the caller's own continuation has had its
+   * chance to send commands), ignoring its errors; close() lets deferred work finish first.
+   */
+  defer(fn: () => Promise<unknown>): void {
+    const p: Promise<void> = new Promise<void>((resolve) => nextTurn(resolve))
+      .then(fn)
+      .then(
+        () => {},
+        () => {},
+      )
+      .finally(() => this.#deferred.delete(p));
+    this.#deferred.add(p);
+  }
+
   /** Ends both connections; pending waits reject with ConnectionError; later calls too. */
   async close(): Promise<void> {
+    if (this.#closed) return;
+    await new Promise<void>((resolve) => nextTurn(resolve));
+    await Promise.all([...this.#deferred]);
     if (this.#closed) return;
     this.#closed = true;
     for (const fn of [...this.#onClose]) fn();
@@ -341,6 +361,10 @@ function sleep(
     w.wake = done;
   });
 }
+
+/** The next turn of the event loop: setImmediate where it exists (Node, Bun, Deno), else a 0 ms timer. */
+const nextTurn: (fn: () => void) => void =
+  (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate ?? ((fn) => setTimeout(fn, 0));
 
 /** Hides a password in a URL for messages. */
 function redact(url: string): string {
