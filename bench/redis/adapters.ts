@@ -141,8 +141,8 @@ export async function makeSignal(who: 'weft' | 'pubsub', url: string, name: stri
     return {
       wait: async () => {
         const woken = ev.waitAsync().then(() => {});
-        // The wait registers within a few round trips; give it time to subscribe.
-        await new Promise((r) => setTimeout(r, 30));
+        // The wait registers within a few round trips; give it ample time to subscribe.
+        await new Promise((r) => setTimeout(r, 100));
         return { woken };
       },
       set: () => ev.set(),

@@ -7,10 +7,11 @@
  *   contended   4 processes acquire + release a lock in a loop for a fixed time: acquisitions/s
  *   semaphore   4 processes on a semaphore of 2: hand-offs/s (redis-semaphore's Semaphore beside it)
  *   fan-out     10 waiting processes, one set(): until the last one returns (weft Event; raw pub/sub)
- *   commands    INFO commandstats deltas: per uncontended acquire+release, per contended
- *               acquisition, and per second of one idle waiter (the holder's own renewals subtracted)
+ *   commands    sent by clients (MONITOR, script-internal commands not counted): per uncontended
+ *               acquire+release, per contended acquisition (a separate 1 s run under MONITOR), and
+ *               per second of one idle waiter (the holder's own renewals subtracted)
  * Prints a Markdown table and PASS / MISS per goal; writes bench/redis/results.json.
- * Usage: node build/bench/redis/run.js [--quick]
+ * Usage: node build/bench/redis/run.js [--quick] [--contended (that scenario only, twice, nothing written)]
  */
 
 import { type ChildProcess, fork } from 'node:child_process';
@@ -94,13 +95,25 @@ const init = (p: Proc, who: Competitor, kind: Kind, name: string, value = 1, lea
   p.ask({ cmd: 'init', who, kind, url: URL_, name, value, lease });
 const progress = (what: string) => process.stderr.write(`bench:redis: ${what}\n`);
 
-const stats = createClient({ url: URL_ });
-/** Total commands the server has run, INFO excluded. */
-async function commands(): Promise<number> {
-  const info = String(await stats.sendCommand(['INFO', 'commandstats']));
-  let total = 0;
-  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) if (m[1] !== 'info') total += Number(m[2]);
-  return total;
+/**
+ * Counts the commands clients send while it runs, through MONITOR: commands that scripts run inside
+ * the server (MONITOR shows them as "[0 lua]") are not counted, so an EVALSHA counts once, like a SET.
+ * (INFO commandstats would count every command inside a script as well.)
+ */
+async function monitor(): Promise<{ stop(): Promise<number> }> {
+  const client = createClient({ url: URL_ });
+  await client.connect();
+  let n = 0;
+  await client.monitor((line: string) => {
+    if (!/ lua\]/.test(line)) n++;
+  });
+  return {
+    stop: async () => {
+      const total = n;
+      client.destroy();
+      return total;
+    },
+  };
 }
 
 const median = (xs: number[]) => {
@@ -133,23 +146,26 @@ async function latency(who: Competitor): Promise<{ median: number; p90: number }
   return { median: median(xs), p90: p90(xs) };
 }
 
+/** 4 processes in a loop for `ms`; with `count`, under MONITOR (slower: only for command counts). */
 async function contended(
   who: Competitor,
   kind: Kind,
   value: number,
+  ms = LOOP_MS,
+  count = false,
 ): Promise<{ perSecond: number; commandsPerAcquire: number; jain: number }> {
   const all = await procs(4);
   const name = `con${++serial}`;
   for (const p of all) await init(p, who, kind, name, value);
-  const c0 = await commands();
+  const mon = count ? await monitor() : undefined;
   const start = abs() + 200;
-  for (const p of all) p.send({ cmd: 'loop', start, ms: LOOP_MS });
+  for (const p of all) p.send({ cmd: 'loop', start, ms });
   const counts = (await Promise.all(all.map((p) => p.next('loop')))).map((m) => m.count!);
-  const c1 = await commands();
+  const commands = (await mon?.stop()) ?? Number.NaN;
   await finish(all);
   const total = counts.reduce((x, y) => x + y, 0);
   const jain = total ** 2 / (counts.length * counts.reduce((x, y) => x + y * y, 0));
-  return { perSecond: total / (LOOP_MS / 1000), commandsPerAcquire: (c1 - c0) / total, jain };
+  return { perSecond: total / (ms / 1000), commandsPerAcquire: commands / total, jain };
 }
 
 async function uncontended(who: Competitor): Promise<number> {
@@ -157,11 +173,11 @@ async function uncontended(who: Competitor): Promise<number> {
   await init(a!, who, 'lock', `unc${++serial}`);
   await a!.ask({ cmd: 'uncontended', n: 20 }); // scripts loaded, connections warm
   const n = 200;
-  const c0 = await commands();
+  const mon = await monitor();
   await a!.ask({ cmd: 'uncontended', n });
-  const c1 = await commands();
+  const c = await mon.stop();
   await finish([a!]);
-  return (c1 - c0) / n;
+  return c / n;
 }
 
 async function idle(who: Competitor): Promise<number> {
@@ -174,19 +190,19 @@ async function idle(who: Competitor): Promise<number> {
   await init(waiter!, who, 'lock', name, 1, lease);
   await holder!.ask({ cmd: 'hold' });
   await sleep(200);
-  const s0 = await commands();
+  let mon = await monitor();
   await sleep(IDLE_MS);
-  const s1 = await commands();
+  const alone = await mon.stop();
   waiter!.send({ cmd: 'park' });
   await waiter!.next('park');
   await sleep(300);
-  const s2 = await commands();
+  mon = await monitor();
   await sleep(IDLE_MS);
-  const s3 = await commands();
+  const withWaiter = await mon.stop();
   waiter!.kill();
   await holder!.ask({ cmd: 'release' });
   await finish([holder!, waiter!]);
-  return (s3 - s2 - (s1 - s0)) / (IDLE_MS / 1000);
+  return (withWaiter - alone) / (IDLE_MS / 1000);
 }
 
 async function fanout(who: 'weft' | 'pubsub'): Promise<{ median: number; p90: number }> {
@@ -210,22 +226,31 @@ async function fanout(who: 'weft' | 'pubsub'): Promise<{ median: number; p90: nu
 const LOCKS: Competitor[] = ['weft', 'redis-semaphore', 'redlock', 'raw'];
 
 async function main(): Promise<void> {
-  await stats.connect();
   const load = loadavg().map((x) => x.toFixed(2));
   const rows: Record<string, Record<string, number | string>> = {};
   for (const who of LOCKS) rows[who] = {};
-  for (const who of LOCKS) {
+  for (const who of process.argv.includes('--contended') ? [] : LOCKS) {
     progress(`wake latency, ${who}`);
     const l = await latency(who);
     rows[who]!.latencyMedian = l.median;
     rows[who]!.latencyP90 = l.p90;
   }
+  if (process.argv.includes('--contended')) {
+    // A quick look at one scenario (nothing written): node build/bench/redis/run.js --contended
+    for (let round = 0; round < 2; round++) {
+      for (const who of LOCKS) {
+        const c = await contended(who, 'lock', 1);
+        console.log(`${who}: ${Math.round(c.perSecond)} acq/s, Jain ${c.jain.toFixed(2)}`);
+      }
+    }
+    return;
+  }
   for (const who of LOCKS) {
     progress(`contended lock, ${who}`);
     const c = await contended(who, 'lock', 1);
     rows[who]!.contended = c.perSecond;
-    rows[who]!.commandsPerContended = c.commandsPerAcquire;
     rows[who]!.jain = c.jain;
+    rows[who]!.commandsPerContended = (await contended(who, 'lock', 1, 1000, true)).commandsPerAcquire;
   }
   for (const who of ['weft', 'redis-semaphore'] as const) {
     progress(`semaphore, ${who}`);
@@ -242,7 +267,6 @@ async function main(): Promise<void> {
   const fan = { weft: await fanout('weft'), pubsub: await fanout('pubsub') };
   rows.weft!.fanoutMedian = fan.weft.median;
   rows.weft!.fanoutP90 = fan.weft.p90;
-  await stats.close();
 
   const f = (x: unknown, d = 1) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : '—');
   const k = (x: unknown) => (typeof x === 'number' ? Math.round(x).toLocaleString('en-US') : '—');
