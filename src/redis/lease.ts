@@ -17,18 +17,20 @@
  *            earliest lease expires, or -1 if none is held (value 0)}. If it dropped expired leases and
  *            a permit is still free after ours, PUBLISH so another waiter takes it.
  *   RENEW    our lease alive -> expiry = now+lease, 1; expired or gone -> remove it, PUBLISH, 0.
- *   RELEASE  remove the given leases; drop lapsed waiters -> {how many leases were alive, waiters}.
+ *   RELEASE  remove the given leases; drop lapsed waiters; PUBLISH if some wait (unless told not to)
+ *            -> {how many leases were alive, waiters}.
  *   WAKE     PUBLISH.   CANCEL: unregister a waiter that gave up (timeout, abort, error).
  *   COUNT    check value; drop expired leases (PUBLISH if any); -> value - live leases.
  * Invariant: the live members of {P}:leases are at most value; a member is live while its score is
  * in the future by the server's clock, whatever the TTL of any key (the ZSET itself never expires, so
  * a dead holder's lease is seen and dropped by the next caller, which is how it learns of it).
  *
- * Releasing: RELEASE, then, only if someone is registered as waiting, WAKE at the next turn of the
- * event loop, unless this handle has sent an ACQUIRE meanwhile (it is re-taking the lock, as a loop
- * does); it may skip waking for at most BARGE_MS in a row. So an uncontended acquire + release is two
- * commands, and a process that holds a contended lock in a tight loop is not forced to hand it over
- * at every release (which would cost a cross-process wake-up each time), yet never starves waiters.
+ * Releasing: RELEASE PUBLISHes if someone is registered as waiting. A handle seen re-taking the lock
+ * at once after its last release (a loop) defers that to a WAKE at the next turn of the event loop,
+ * skipped while it is re-taking, for at most BARGE_MS in a row (Leases.afterRelease). So an
+ * uncontended acquire + release is two commands, a release wakes its waiters in the same round trip,
+ * and a process holding a contended lock in a tight loop is not forced to hand it over at every
+ * release (a cross-process wake-up each time).
  *
  * Renewal: a holder renews at a third of its lease, measured from when it sent the last renewal that
  * succeeded. If the server says the lease is gone, or a lease period has passed on the local
@@ -40,9 +42,9 @@
  * it may be dead), else after one lease period: at most one re-check per lease period while the
  * holder lives, and a dead holder's lease is taken over within a third of a lease of its expiry.
  * No wake-up is lost: a waiter registers in {P}:waiters in the same script as its failed ACQUIRE,
- * after it has subscribed; a RELEASE after that sees it and is followed by a WAKE, or by an ACQUIRE of
- * the releaser which either takes the lease (its own RELEASE will wake) or finds it taken (that
- * holder's RELEASE will). Every drop of an expired lease PUBLISHes too, and waitFor re-runs ACQUIRE
+ * after it has subscribed; a RELEASE after that sees it and PUBLISHes, or is followed by a WAKE, or
+ * by an ACQUIRE of the releaser which either takes the lease (its own release will wake) or finds it
+ * taken (that holder's release will). Every drop of an expired lease PUBLISHes too, and waitFor re-runs ACQUIRE
  * after any message (link.ts). A WAKE lost with its process (killed between RELEASE and WAKE) costs
  * the waiters one re-check period, never a hang.
  */
@@ -100,12 +102,12 @@ return 1
 `,
 );
 
-/** KEYS: leases, waiters. ARGV: member... -> {alive, waiting}. */
+/** KEYS: leases, waiters. ARGV: channel, '1' to PUBLISH if anyone waits (else the caller may WAKE later), member... -> {alive, waiting}. */
 const RELEASE = script(
   'release',
   `${CLOCK}
 local alive = 0
-for i = 1, #ARGV do
+for i = 3, #ARGV do
   local s = redis.call('ZSCORE', KEYS[1], ARGV[i])
   if s then
     if tonumber(s) > now then alive = alive + 1 end
@@ -113,7 +115,9 @@ for i = 1, #ARGV do
   end
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-return {alive, redis.call('ZCARD', KEYS[2])}
+local waiting = redis.call('ZCARD', KEYS[2])
+if waiting > 0 and ARGV[2] == '1' then redis.call('PUBLISH', ARGV[1], 'free') end
+return {alive, waiting}
 `,
 );
 
@@ -276,6 +280,8 @@ export class Leases {
   #inflight = 0;
   /** Since when this handle has been re-taking the lock without waking waiters (see afterRelease). */
   #barging: number | undefined;
+  /** Whether this handle re-took what it released at once, the last time it released. */
+  #looping = false;
 
   constructor(link: Link, what: string, name: unknown, value: number, options: unknown, isLock: boolean) {
     checkName(name, what);
@@ -297,26 +303,33 @@ export class Leases {
     if (i >= 0) this.#held.splice(i, 1);
   }
 
-  /** Removes leases from the server; returns how many were still alive there. Wakes waiters (afterRelease). */
+  /** Removes leases from the server; returns how many were still alive there. Wakes waiters (see below). */
   async drop(members: readonly string[]): Promise<number> {
-    const [alive, waiting] = (await this.link.run(RELEASE, [this.keys[0], this.keys[3]], members)) as [
-      number,
-      number,
-    ];
-    if (waiting > 0) this.#afterRelease();
+    const publish = !this.#looping;
+    const [alive, waiting] = (await this.link.run(
+      RELEASE,
+      [this.keys[0], this.keys[3]],
+      [this.channel, publish ? 1 : 0, ...members],
+    )) as [number, number];
+    this.#afterRelease(waiting > 0 && !publish);
     return alive;
   }
 
   /**
-   * Someone waits: wake them (PUBLISH on the channel), unless this handle is already re-taking what it
-   * released (an ACQUIRE of it went on the wire right after the release, as in a loop), for at most
-   * BARGE_MS in a row. Skipping is safe: that ACQUIRE either takes the lease (then its RELEASE wakes
-   * the waiters) or finds it taken by another process (whose RELEASE does). Bounded barging gives
-   * throughput under contention without starving waiters (parking_lot's "eventual fairness").
+   * Waking after a release. Normally RELEASE itself PUBLISHes when someone waits. But a handle that
+   * re-takes what it released at once (an ACQUIRE of it goes on the wire before the next turn of the
+   * event loop, as in a loop) is "looping": its RELEASE does not publish, and at the next turn the
+   * WAKE is skipped while it is re-taking, for at most BARGE_MS in a row, else sent. Skipping is safe:
+   * that ACQUIRE either takes the lease (then its own release wakes the waiters) or finds it taken by
+   * another process (whose release does). Bounded barging gives throughput under contention without
+   * starving waiters (parking_lot's "eventual fairness"); a handle that does not loop pays no extra
+   * round trip for its waiters' sake.
    */
-  #afterRelease(): void {
+  #afterRelease(owed: boolean): void {
     this.link.defer(async () => {
-      if (this.#inflight > 0 && (this.#barging === undefined || now() - this.#barging < BARGE_MS)) {
+      this.#looping = this.#inflight > 0;
+      if (!owed) return;
+      if (this.#looping && (this.#barging === undefined || now() - this.#barging < BARGE_MS)) {
         this.#barging ??= now();
         return;
       }
