@@ -1,0 +1,451 @@
+/*
+ * Leases: what a redis Lock and a redis Semaphore hold. A Lock is a semaphore of one permit with a
+ * fencing counter; both are this one engine.
+ *
+ * Keys, all under the hash tag {prefix+name} so they share one slot:
+ *   {P}:leases   ZSET  member: one holding (process id + serial), score: its expiry (server ms, TIME)
+ *   {P}:meta     HASH  value: the number of permits every handle must agree on
+ *   {P}:fence    STRING  fencing counter of a Lock (INCR at every acquisition; never expires)
+ *   {P}:waiters  ZSET  member: a subscribed waiter, score: when its registration lapses (~2 leases,
+ *                      refreshed by each of its attempts), so a dead waiter costs nothing for long
+ *   {P}:ch       pub/sub channel: a message whenever permits may have become free
+ *
+ * Scripts (each runs atomically on the server):
+ *   ACQUIRE  check value; drop expired leases (ZREMRANGEBYSCORE -inf now); if fewer than value remain,
+ *            add ours with expiry now+lease (and INCR the fence for a Lock), unregister the waiter
+ *            -> {1, fence, dropped}; else register the waiter (if subscribed) and -> {0, ms until the
+ *            earliest lease expires, or -1 if none is held (value 0)}. If it dropped expired leases and
+ *            a permit is still free after ours, PUBLISH so another waiter takes it.
+ *   RENEW    our lease alive -> expiry = now+lease, 1; expired or gone -> remove it, PUBLISH, 0.
+ *   RELEASE  remove the given leases; drop lapsed waiters; PUBLISH if some wait (unless told not to)
+ *            -> {how many leases were alive, waiters}.
+ *   WAKE     PUBLISH.   CANCEL: unregister a waiter that gave up (timeout, abort, error).
+ *   COUNT    check value; drop expired leases (PUBLISH if any); -> value - live leases.
+ * Invariant: the live members of {P}:leases are at most value; a member is live while its score is
+ * in the future by the server's clock, whatever the TTL of any key (the ZSET itself never expires, so
+ * a dead holder's lease is seen and dropped by the next caller, which is how it learns of it).
+ *
+ * Releasing: RELEASE PUBLISHes if someone is registered as waiting. A handle seen re-taking the lock
+ * at once after its last release (a loop) defers that to a WAKE at the next turn of the event loop,
+ * skipped while it is re-taking, for at most BARGE_MS in a row (Leases.afterRelease). So an
+ * uncontended acquire + release is two commands, a release wakes its waiters in the same round trip,
+ * and a process holding a contended lock in a tight loop is not forced to hand it over at every
+ * release (a cross-process wake-up each time).
+ *
+ * Renewal: a holder renews at a third of its lease, measured from when it sent the last renewal that
+ * succeeded. If the server says the lease is gone, or a lease period has passed on the local
+ * monotonic clock since that renewal was sent without a newer one succeeding (a frozen process, a
+ * cut-off network), the holder's signal aborts: from then on it must assume another holds it.
+ *
+ * Waiting: on {P}:ch, through Link.waitFor. A failed ACQUIRE says when the earliest lease expires; an
+ * idle waiter re-checks then if that is sooner than 2/3 of its own lease (the holder is late renewing:
+ * it may be dead), else after one lease period: at most one re-check per lease period while the
+ * holder lives, and a dead holder's lease is taken over within a third of a lease of its expiry.
+ * No wake-up is lost: a waiter registers in {P}:waiters in the same script as its failed ACQUIRE,
+ * after it has subscribed; a RELEASE after that sees it and PUBLISHes, or is followed by a WAKE, or
+ * by an ACQUIRE of the releaser which either takes the lease (its own release will wake) or finds it
+ * taken (that holder's release will). Every drop of an expired lease PUBLISHes too, and waitFor re-runs ACQUIRE
+ * after any message (link.ts). A WAKE lost with its process (killed between RELEASE and WAKE) costs
+ * the waiters one re-check period, never a hang.
+ */
+
+import { RuntimeError, rangeError, TimeoutError, typeError } from '../errors.js';
+import { checkTimeout, deadlineOf, now } from '../internal/timeout.js';
+import { type Attempt, checkLease, checkName, type Link, type Outcome, script, signalOf } from './link.js';
+
+const CLOCK = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
+
+const CHECK = `
+local v = redis.call('HGET', KEYS[2], 'value')
+if not v then redis.call('HSET', KEYS[2], 'value', ARGV[1])
+elseif v ~= ARGV[1] then return redis.error_reply('WEFTVALUE the server holds value ' .. v .. ', this handle ' .. ARGV[1]) end
+`;
+
+/** KEYS: leases, meta, fence, waiters. ARGV: value, lease, member, channel, isLock, waiter id or '', waiter ttl. */
+const ACQUIRE = script(
+  'acquire',
+  `${CLOCK}${CHECK}
+local value = tonumber(ARGV[1])
+local dropped = redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local live = redis.call('ZCARD', KEYS[1])
+if live < value then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+  local fence = 0
+  if ARGV[5] == '1' then fence = redis.call('INCR', KEYS[3]) end
+  if ARGV[6] ~= '' then redis.call('ZREM', KEYS[4], ARGV[6]) end
+  if dropped > 0 and live + 1 < value then redis.call('PUBLISH', ARGV[4], 'free') end
+  return {1, fence, dropped}
+end
+if ARGV[6] ~= '' then redis.call('ZADD', KEYS[4], now + tonumber(ARGV[7]), ARGV[6]) end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if not first[2] then return {0, -1, 0} end
+return {0, tonumber(first[2]) - now, 0}
+`,
+);
+
+/** KEYS: leases. ARGV: lease, member, channel. */
+const RENEW = script(
+  'renew',
+  `${CLOCK}
+local s = redis.call('ZSCORE', KEYS[1], ARGV[2])
+if not s then return 0 end
+if tonumber(s) <= now then
+  redis.call('ZREM', KEYS[1], ARGV[2])
+  redis.call('PUBLISH', ARGV[3], 'free')
+  return 0
+end
+redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[2])
+return 1
+`,
+);
+
+/** KEYS: leases, waiters. ARGV: channel, '1' to PUBLISH if anyone waits (else the caller may WAKE later), member... -> {alive, waiting}. */
+const RELEASE = script(
+  'release',
+  `${CLOCK}
+local alive = 0
+for i = 3, #ARGV do
+  local s = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if s then
+    if tonumber(s) > now then alive = alive + 1 end
+    redis.call('ZREM', KEYS[1], ARGV[i])
+  end
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+local waiting = redis.call('ZCARD', KEYS[2])
+if waiting > 0 and ARGV[2] == '1' then redis.call('PUBLISH', ARGV[1], 'free') end
+return {alive, waiting}
+`,
+);
+
+/** ARGV: channel. */
+const WAKE = script('wake', `redis.call('PUBLISH', ARGV[1], 'free') return 0`);
+
+/** KEYS: waiters. ARGV: waiter id. */
+const CANCEL = script('cancel', `redis.call('ZREM', KEYS[1], ARGV[1]) return 0`);
+
+/**
+ * How long a releaser may keep re-taking a contended lock before it must wake the waiters (ms).
+ * Measured (bench/redis, 4 processes): 2 ms hands the lock over at nearly every other release, each
+ * hand-off costing a cross-process wake-up; 10 ms roughly doubled throughput, Jain's index ~0.9.
+ */
+const BARGE_MS = 10;
+
+/** KEYS: leases, meta. ARGV: value, channel. */
+const COUNT = script(
+  'count',
+  `${CLOCK}${CHECK}
+local dropped = redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if dropped > 0 then redis.call('PUBLISH', ARGV[2], 'free') end
+return tonumber(ARGV[1]) - redis.call('ZCARD', KEYS[1])
+`,
+);
+
+/**
+ * A lease held through `holdAsync()`: `await using held = await x.holdAsync()` releases it at the end of
+ * the block. Disposing it once the lease is lost releases nothing and does not throw.
+ */
+export interface Held extends AsyncDisposable {
+  /** Aborts when this holder learns that its lease is lost (the server gave it up, or renewal failed past the lease). */
+  readonly signal: AbortSignal;
+  /**
+   * Never blocks and returns a Promise: releases what was acquired, once; again, or after the lease
+   * was lost, it does nothing.
+   */
+  release(): Promise<void>;
+}
+
+/** A lock held through `holdAsync()`, with its fencing token. */
+export interface LockHeld extends Held {
+  /**
+   * The fencing token of this acquisition: larger than that of every earlier acquisition of the same
+   * lock, so a resource that remembers the largest token it has seen can refuse a stale holder.
+   */
+  readonly token: number;
+}
+
+/** @internal One lease this process holds. */
+export class Lease implements LockHeld {
+  readonly token: number;
+  readonly member: string;
+  readonly #engine: Leases;
+  readonly #ctl = new AbortController();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Monotonic time at which the last successful renewal (or the acquisition) was sent. */
+  #confirmed: number;
+  #done = false;
+  readonly #unclose: () => void;
+
+  constructor(engine: Leases, member: string, token: number, sent: number) {
+    this.#engine = engine;
+    this.member = member;
+    this.token = token;
+    this.#confirmed = sent;
+    this.#unclose = engine.link.onClose(() => this.#stop());
+    this.#schedule(engine.lease / 3);
+  }
+
+  get signal(): AbortSignal {
+    return this.#ctl.signal;
+  }
+
+  /** Whether this holder may still believe it holds the lease. */
+  get alive(): boolean {
+    return !this.#done && !this.#ctl.signal.aborted;
+  }
+
+  #schedule(ms: number): void {
+    this.#timer = setTimeout(() => void this.#renew(), Math.max(1, ms));
+    // A held lease alone does not keep the process alive: if the process ends, the lease runs out.
+    (this.#timer as { unref?: () => void }).unref?.();
+  }
+
+  async #renew(): Promise<void> {
+    this.#timer = undefined;
+    if (!this.alive) return;
+    const lease = this.#engine.lease;
+    if (now() - this.#confirmed >= lease) return this.lose('not renewed within its lease');
+    const sent = now();
+    try {
+      const ok = await this.#engine.link.run(
+        RENEW,
+        [this.#engine.keys[0]],
+        [lease, this.member, this.#engine.channel],
+      );
+      if (!this.alive) return;
+      if (ok === 1) {
+        this.#confirmed = sent;
+        this.#schedule(lease / 3);
+      } else {
+        this.lose('the server no longer has it (it expired)');
+      }
+    } catch {
+      if (!this.alive) return;
+      // Unknown: retry soon, and give up once a lease period has passed since the last confirmation.
+      const left = this.#confirmed + lease - now();
+      if (left <= 0) this.lose('not renewed within its lease (lost the connection)');
+      else this.#schedule(Math.min(left, Math.max(lease / 10, 10)));
+    }
+  }
+
+  #stop(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#done = true;
+    this.#unclose();
+    this.#engine.forget(this);
+  }
+
+  /** The lease is lost: stop renewing and abort the signal. */
+  lose(why: string): void {
+    if (!this.alive) return;
+    this.#stop();
+    const e = new Error(`${this.#engine.what}: the lease is lost: ${why}`);
+    e.name = 'LeaseLostError';
+    this.#ctl.abort(e);
+  }
+
+  /** Stops renewing; the caller removes the lease from the server. Returns false if it was already lost. */
+  detach(): boolean {
+    if (!this.alive) return false;
+    this.#stop();
+    return true;
+  }
+
+  async release(): Promise<void> {
+    if (!this.detach()) return;
+    await this.#engine.drop([this.member]).catch(() => {});
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.release();
+  }
+}
+
+/** @internal The lease engine of one handle (a Lock or a Semaphore). */
+export class Leases {
+  readonly link: Link;
+  readonly what: string;
+  readonly value: number;
+  readonly lease: number;
+  readonly isLock: boolean;
+  readonly keys: readonly [string, string, string, string];
+  readonly channel: string;
+  /** Leases this handle holds, oldest first. */
+  readonly #held: Lease[] = [];
+  /** ACQUIRE scripts of this handle on the wire now. */
+  #inflight = 0;
+  /** Since when this handle has been re-taking the lock without waking waiters (see afterRelease). */
+  #barging: number | undefined;
+  /** Whether this handle re-took what it released at once, the last time it released. */
+  #looping = false;
+
+  constructor(link: Link, what: string, name: unknown, value: number, options: unknown, isLock: boolean) {
+    checkName(name, what);
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw typeError(`${what}: options must be an object`);
+    }
+    this.link = link;
+    this.what = `${what}(${JSON.stringify(name)})`;
+    this.value = value;
+    this.lease = checkLease((options as { lease?: unknown } | undefined)?.lease, what);
+    this.isLock = isLock;
+    const base = link.base(name as string);
+    this.keys = [`${base}:leases`, `${base}:meta`, `${base}:fence`, `${base}:waiters`];
+    this.channel = `${base}:ch`;
+  }
+
+  forget(lease: Lease): void {
+    const i = this.#held.indexOf(lease);
+    if (i >= 0) this.#held.splice(i, 1);
+  }
+
+  /** Removes leases from the server; returns how many were still alive there. Wakes waiters (see below). */
+  async drop(members: readonly string[]): Promise<number> {
+    const publish = !this.#looping;
+    const [alive, waiting] = (await this.link.run(
+      RELEASE,
+      [this.keys[0], this.keys[3]],
+      [this.channel, publish ? 1 : 0, ...members],
+    )) as [number, number];
+    this.#afterRelease(waiting > 0 && !publish);
+    return alive;
+  }
+
+  /**
+   * Waking after a release. Normally RELEASE itself PUBLISHes when someone waits. But a handle that
+   * re-takes what it released at once (an ACQUIRE of it goes on the wire before the next turn of the
+   * event loop, as in a loop) is "looping": its RELEASE does not publish, and at the next turn the
+   * WAKE is skipped while it is re-taking, for at most BARGE_MS in a row, else sent. Skipping is safe:
+   * that ACQUIRE either takes the lease (then its own release wakes the waiters) or finds it taken by
+   * another process (whose release does). Bounded barging gives throughput under contention without
+   * starving waiters (parking_lot's "eventual fairness"); a handle that does not loop pays no extra
+   * round trip for its waiters' sake.
+   */
+  #afterRelease(owed: boolean): void {
+    this.link.defer(async () => {
+      this.#looping = this.#inflight > 0;
+      if (!owed) return;
+      if (this.#looping && (this.#barging === undefined || now() - this.#barging < BARGE_MS)) {
+        this.#barging ??= now();
+        return;
+      }
+      this.#barging = undefined;
+      await this.link.run(WAKE, [], [this.channel]);
+    });
+  }
+
+  /** Acquires one lease, waiting up to `timeout`. Resolves to the lease, or undefined on timeout. */
+  async acquire(timeout: unknown, options: unknown, method: string): Promise<Lease | undefined> {
+    const where = `${this.what}.${method}`;
+    const ms = checkTimeout(timeout, where);
+    const signal = signalOf(options, where);
+    const deadline = deadlineOf(ms);
+    const member = this.link.member();
+    const L = this.lease;
+    let sent = 0;
+    // Once subscribed, an attempt that fails registers this waiter in {P}:waiters (for ~2 leases).
+    const waiter = `w${member}`;
+    let registered = false;
+    const attempt = async (_message: string | undefined, joined: boolean): Promise<Attempt<number>> => {
+      sent = now();
+      if (joined) registered = true;
+      this.#inflight++;
+      let r: [number, number, number];
+      try {
+        r = (await this.link.run(ACQUIRE, this.keys, [
+          this.value,
+          L,
+          member,
+          this.channel,
+          this.isLock ? 1 : 0,
+          joined ? waiter : '',
+          2 * L + 1000,
+        ])) as [number, number, number];
+      } finally {
+        this.#inflight--;
+      }
+      if (r[0] === 1) {
+        registered = false;
+        return { value: r[1] };
+      }
+      // r[1]: ms until the earliest lease runs out; -1 when none is held (value 0): nothing to expect.
+      const left = r[1];
+      return { retryIn: left >= 0 && left < (2 * L) / 3 ? left + 1 : L };
+    };
+    let outcome: Outcome<number>;
+    try {
+      outcome = await this.link.waitFor(this.channel, attempt, deadline, signal);
+    } finally {
+      if (registered) this.link.defer(() => this.link.run(CANCEL, [this.keys[3]], [waiter]));
+    }
+    if ('timedOut' in outcome) return undefined;
+    if ('aborted' in outcome) throw signal?.reason;
+    const lease = new Lease(this, member, outcome.value, sent);
+    if (signal?.aborted) {
+      // Aborted while the winning attempt was in flight: give it back, leave no trace.
+      lease.detach();
+      await this.drop([member]).catch(() => {});
+      throw signal.reason;
+    }
+    this.#held.push(lease);
+    return lease;
+  }
+
+  /** Releases `n` leases of this handle, oldest first; RuntimeError if it holds fewer, or if some were lost. */
+  async releaseN(n: number, method: string): Promise<void> {
+    const where = `${this.what}.${method}`;
+    const mine = this.#held.filter((l) => l.alive);
+    if (mine.length < n) {
+      throw new RuntimeError(
+        mine.length === 0
+          ? `${where}: this handle does not hold it${this.isLock ? '' : ' (no permit)'}`
+          : `${where}: this handle holds ${mine.length} permit(s), cannot release ${n}`,
+      );
+    }
+    const take = mine.slice(0, n);
+    for (const l of take) l.detach();
+    const alive = await this.drop(take.map((l) => l.member));
+    if (alive < n) {
+      throw new RuntimeError(
+        `${where}: ${n - alive} of the lease(s) released had already expired on the server (the holder was too slow to renew)`,
+      );
+    }
+  }
+
+  /** value - live leases, as the server counts them. */
+  async count(): Promise<number> {
+    return Number(await this.link.run(COUNT, this.keys.slice(0, 2), [this.value, this.channel]));
+  }
+
+  async hold(timeout: unknown, options: unknown): Promise<Lease> {
+    const lease = await this.acquire(timeout, options, 'holdAsync');
+    if (lease === undefined)
+      throw new TimeoutError(`${this.what}.holdAsync: not acquired within ${String(timeout)} ms`);
+    return lease;
+  }
+}
+
+/** Validates a count of permits (release(n)). */
+export function checkCount(n: unknown, where: string): number {
+  if (typeof n !== 'number') throw typeError(`${where}: n must be a number, got ${typeof n}`);
+  if (!Number.isInteger(n) || n < 1) throw rangeError(`${where}: n must be an integer >= 1, got ${n}`);
+  return n;
+}
+
+/** Validates a semaphore's value. */
+export function checkValue(value: unknown, where: string): number {
+  if (typeof value !== 'number') throw typeError(`${where}: value must be a number, got ${typeof value}`);
+  if (!Number.isInteger(value) || value < 0 || value > 2 ** 31 - 1) {
+    throw rangeError(`${where}: value must be an integer >= 0, got ${value}`);
+  }
+  return value;
+}
+
+/** Calls `fn`, turning a synchronous throw into a rejection (an Async form never throws). */
+export async function promised<T>(fn: () => Promise<T>): Promise<T> {
+  return fn();
+}
