@@ -440,10 +440,10 @@ describe('faults: a Barrier party that is a weft Thread dies inside wait()', () 
       await until(() => barrier.nWaiting === 1, 'the thread waits');
       const blocking = worker('barrierWait', barrier, log.i32, 2, 15000);
       await until(() => barrier.nWaiting === 2, 'a plain worker waits too');
-      const waiting = barrier.waitAsync(15000);
+      const waiting = rejectionOf(barrier.waitAsync(15000)); // observed at once: it may break soon
       await kill(t);
       const t0 = performance.now();
-      assertPartyEnded(await watchdog(rejectionOf(waiting), 5000, 'the async party'));
+      assertPartyEnded(await watchdog(waiting, 5000, 'the async party'));
       assert.ok(performance.now() - t0 < 5000);
       assert.equal(await watchdog(blocking.result, 5000, 'the blocking party'), 'BrokenBarrierError');
       assert.equal(barrier.broken, true);
@@ -458,20 +458,21 @@ describe('faults: a Barrier party that is a weft Thread dies inside wait()', () 
     const log = new StepLog();
     const t = thread('barrier-party-exits', barrier, log.i32, 1);
     await until(() => barrier.nWaiting === 1, 'the thread waits');
-    const waiting = barrier.waitAsync(15000);
+    // Observe the rejection at once: the barrier may break before the thread's join settles.
+    const rejected = rejectionOf(barrier.waitAsync(15000));
     await watchdog(t.joinAsync(), 10000, 'the thread that exits');
-    assertPartyEnded(await watchdog(rejectionOf(waiting), 5000, 'the other party'));
+    assertPartyEnded(await watchdog(rejected, 5000, 'the other party'));
   });
 
   test('the last arriver terminated inside the action: the others get BrokenBarrierError', T, async () => {
     const barrier = new Barrier(2);
     const log = new StepLog();
-    const waiting = barrier.waitAsync(15000);
+    const waiting = rejectionOf(barrier.waitAsync(15000)); // observed at once: it may break soon
     await until(() => barrier.nWaiting === 1, 'the first party waits');
     const t = thread('barrier-stuck-action', barrier, log.i32, 1);
     await logged(log, 1, 'the action runs');
     await kill(t);
-    assertPartyEnded(await watchdog(rejectionOf(waiting), 5000, 'the first party'));
+    assertPartyEnded(await watchdog(waiting, 5000, 'the first party'));
     barrier.reset();
     const passing = barrier.waitAsync(5000);
     assert.equal(await barrier.waitAsync(5000), 1);
