@@ -203,6 +203,9 @@ export class Semaphore {
         const c = Atomics.add(i32, at + COUNT, n);
         if (c >= 0 && c <= MAX - n) break;
         Atomics.sub(i32, at + COUNT, n);
+        // An acquirer that read the wrapped count may have gone to sleep on it: the undo changed
+        // COUNT back, so wake the sleepers to look again (rare path: a count near 2^31).
+        if (Atomics.load(i32, at + SLEEPERS) > 0) wake(i32, at + COUNT);
         if (c >= 0) throw rangeError(`Semaphore.release(${n}): the count would pass ${MAX}`);
       }
       if (Atomics.load(i32, at + SLEEPERS) > 0) wake(i32, at + COUNT, n);
