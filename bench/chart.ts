@@ -43,7 +43,9 @@ const PANELS: [string, string][] = [
   ['memory-lock', 'bytesEach'],
 ];
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** Escapes text for SVG. */
+export const esc = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 const COLS = 3;
 const PANEL_W = 420;
@@ -138,13 +140,26 @@ export function renderChart(results: ScenarioResult[], meta: ChartMeta): string 
     }
   }
   if (col !== 0) y += rowH + GAP;
-  const width = GAP + COLS * (PANEL_W + GAP);
+  return svgFrame(meta.title, meta.lines, GAP + COLS * (PANEL_W + GAP), y, parts);
+}
+
+/**
+ * The frame of a chart of panels (bench/chart.svg, bench/fairness.svg, bench/queue/chart.svg): the
+ * title and its lines, the shared styles, a white background, then the panels' SVG.
+ */
+export function svgFrame(
+  title: string,
+  lines: readonly string[],
+  width: number,
+  height: number,
+  parts: string[],
+): string {
   const header = [
-    `<text x="${GAP}" y="22" class="h">${esc(meta.title)}</text>`,
-    ...meta.lines.map((l, i) => `<text x="${GAP}" y="${42 + i * 15}" class="m">${esc(l)}</text>`),
+    `<text x="${GAP}" y="22" class="h">${esc(title)}</text>`,
+    ...lines.map((l, i) => `<text x="${GAP}" y="${42 + i * 15}" class="m">${esc(l)}</text>`),
   ];
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" role="img" aria-label="${esc(meta.title)}" font-family="Helvetica, Arial, sans-serif">
-<title>${esc(meta.title)}</title>
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(title)}" font-family="Helvetica, Arial, sans-serif">
+<title>${esc(title)}</title>
 <style>
 .h { font-size: 17px; font-weight: bold; }
 .m { font-size: 12px; fill: #495057; }

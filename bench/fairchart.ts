@@ -4,7 +4,7 @@
  * a quiet machine; dashed: beside a CPU hog. Points are medians; both axes logarithmic.
  */
 
-import { COLORS } from './chart.js';
+import { COLORS, esc } from './chart.js';
 import type { Competitor } from './common.js';
 import { fmt, type ScenarioResult } from './report.js';
 import { FAIR_WORKERS, HOG_WORKERS } from './scenarios/fairness.js';
@@ -12,7 +12,6 @@ import { FAIR_WORKERS, HOG_WORKERS } from './scenarios/fairness.js';
 const W = 460;
 const H = 300;
 const PAD = { l: 60, r: 16, t: 40, b: 44 };
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 interface Series {
   competitor: Competitor;

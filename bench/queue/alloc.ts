@@ -10,48 +10,14 @@
  * is a 16-byte HeapNumber when it is read back, which is the value itself.
  */
 
-import { getHeapStatistics } from 'node:v8';
 import { Queue } from 'weft-threading';
-import { median } from './common.js';
+import { perOp } from '../allocation.js';
 import { Ring, ringBuffer } from './ring.js';
 
-const BATCH = 20_000;
-const WARM = 5;
-const ROUNDS = 9;
-
-function gc(): void {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (g === undefined) throw new Error('run with --expose-gc');
-  g();
-}
-const heap = (): number => getHeapStatistics().used_heap_size;
+/** Heap bytes per item of `batch(n)` (n items), as bench/allocation.ts measures an operation. */
+const perItem = (batch: (n: number) => void): number => Math.max(0, perOp(batch));
 
 let sink = 0;
-function empty(n: number): void {
-  let k = 0;
-  for (let i = 0; i < n; i++) k += i & 1;
-  sink += k;
-}
-
-function perItem(batch: (n: number) => void): number {
-  for (let w = 0; w < WARM; w++) {
-    batch(BATCH);
-    empty(BATCH);
-  }
-  const used: number[] = [];
-  const base: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    gc();
-    let h = heap();
-    batch(BATCH);
-    used.push(heap() - h);
-    gc();
-    h = heap();
-    empty(BATCH);
-    base.push(heap() - h);
-  }
-  return Math.max(0, (median(used) - median(base)) / BATCH);
-}
 
 const q = new Queue<number>(1024);
 const ringSab = ringBuffer('int');

@@ -5,6 +5,7 @@
  * where a competitor cannot run the scenario. The title carries the machine, Node and the load.
  */
 
+import { esc, svgFrame } from '../chart.js';
 import { COMPETITORS, type Competitor, LABELS } from './competitors.js';
 import { fmt, type Result, ratio, statOf } from './report.js';
 import type { Meta } from './run.js';
@@ -25,8 +26,6 @@ const ROW_H = 17;
 const LABEL_W = 170;
 const VALUE_W = 110;
 const GAP = 18;
-
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function panel(r: Result, x: number, y: number): { svg: string; h: number } {
   const out: string[] = [];
@@ -98,25 +97,5 @@ export function renderChart(results: Result[], meta: Meta): string {
     }
   }
   if (col !== 0) y += rowH + GAP;
-  const width = GAP + COLS * (PANEL_W + GAP);
-  const header = [
-    `<text x="${GAP}" y="22" class="h">${esc(title)}</text>`,
-    ...lines.map((l, i) => `<text x="${GAP}" y="${42 + i * 15}" class="m">${esc(l)}</text>`),
-  ];
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" role="img" aria-label="${esc(title)}" font-family="Helvetica, Arial, sans-serif">
-<title>${esc(title)}</title>
-<style>
-.h { font-size: 17px; font-weight: bold; }
-.m { font-size: 12px; fill: #495057; }
-.t { font-size: 12.5px; font-weight: bold; }
-.s { font-size: 10.5px; fill: #868e96; }
-.l { font-size: 11.5px; }
-.v { font-size: 11px; fill: #212529; }
-.na { font-size: 11px; fill: #adb5bd; font-style: italic; }
-</style>
-<rect width="100%" height="100%" fill="#fff"/>
-${header.join('\n')}
-${parts.join('\n')}
-</svg>
-`;
+  return svgFrame(title, lines, GAP + COLS * (PANEL_W + GAP), y, parts);
 }
