@@ -65,10 +65,18 @@ export type BrokenBarrierReason = 'timeout' | 'signal' | 'abort' | 'action' | 'r
  * message and `reason` say why.
  */
 export class BrokenBarrierError extends Error {
+  /** Always `'BrokenBarrierError'`: survives crossing threads, where the prototype does not. */
   override readonly name = 'BrokenBarrierError' as const;
+  /** Always `'WEFT_BROKEN_BARRIER'`. */
   readonly code: WeftErrorCode = 'WEFT_BROKEN_BARRIER';
   /** Why the barrier broke; undefined if not known. */
   readonly reason: BrokenBarrierReason | undefined;
+  /**
+   * Made by weft when a barrier breaks.
+   * @param message - what happened.
+   * @param reason - why the barrier broke.
+   * @param options - `cause`: the error behind it (the action's, say).
+   */
   constructor(message = 'Barrier is broken', reason?: BrokenBarrierReason, options?: { cause?: unknown }) {
     super(message, options);
     this.reason = reason;
@@ -191,13 +199,17 @@ export function describe(value: unknown): string {
 
 /** Thrown by `Queue.get` (and its forms) when no item came before the timeout, or at once by `getNowait`. */
 export class Empty extends Error {
+  /** Always `'Empty'`: survives crossing threads, where the prototype does not. */
   override readonly name = 'Empty' as const;
+  /** Always `'WEFT_EMPTY'`. */
   readonly code: WeftErrorCode = 'WEFT_EMPTY';
 }
 
 /** Thrown by `Queue.put` (and its forms) when no room came before the timeout, or at once by `putNowait`. */
 export class Full extends Error {
+  /** Always `'Full'`: survives crossing threads, where the prototype does not. */
   override readonly name = 'Full' as const;
+  /** Always `'WEFT_FULL'`. */
   readonly code: WeftErrorCode = 'WEFT_FULL';
 }
 
@@ -206,6 +218,8 @@ export class Full extends Error {
  * once it is shut down and drained. Python's `queue.ShutDown` (3.13).
  */
 export class ShutDown extends Error {
+  /** Always `'ShutDown'`: survives crossing threads, where the prototype does not. */
   override readonly name = 'ShutDown' as const;
+  /** Always `'WEFT_SHUT_DOWN'`. */
   readonly code: WeftErrorCode = 'WEFT_SHUT_DOWN';
 }

@@ -10,8 +10,15 @@
  * The client reconnects by itself; calls made after it has reconnected work again.
  */
 export class ConnectionError extends Error {
+  /** Always `'ConnectionError'`. */
   override readonly name = 'ConnectionError' as const;
+  /** Always `'WEFT_REDIS_CONNECTION'`. */
   readonly code = 'WEFT_REDIS_CONNECTION' as const;
+  /**
+   * Made by weft-threading/redis when a call cannot reach the server.
+   * @param message - what failed.
+   * @param cause - the client library's error.
+   */
   constructor(message: string, cause?: unknown) {
     super(message, cause === undefined ? undefined : { cause });
   }

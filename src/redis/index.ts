@@ -97,6 +97,7 @@ export class Redis {
     return this.#link.close();
   }
 
+  /** `close()`, for `await using redis = ...`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
