@@ -22,9 +22,23 @@
  * broken variant of test/spin/queue.pml.)
  * Wake one: a put makes one item, so it wakes one getter; a get frees one place, so it wakes one
  * putter. A woken waiter that finds nothing (a thread that did not sleep took it first) was not
- * needed: the item went to someone. A waiter that leaves without using its wake-up (an abort; a
- * timeout, which takes an item or a place that is there after all, as Python's loop does; or
- * ShutDown) passes one on if what it waited for is there and others wait: SEQ += 1, wake one.
+ * needed: the item went to someone.
+ * One wake-up in flight (NE_SIGNALED, NF_SIGNALED): a woken waiter stays registered until it has
+ * the lock again, tens of microseconds later, and a busy partner puts (gets) hundreds of times
+ * meanwhile; notifying at each of them costs more than the items. So a notifier wakes one only if
+ * no wake-up is in flight on that condition (SIGNALED = 0), and sets SIGNALED = 1 when it does;
+ * every waiter that re-takes the lock after a sleep (woken, timed out, aborted, or 'not-equal')
+ * clears it, and each such waiter, when it leaves (with or without an item), wakes the next one if
+ * what they wait for is there and others sleep, with none in flight (pass-on, #passOnGet /
+ * #passOnPut). No wake-up is lost: SIGNALED = 1 only between a notify and the re-lock of a waiter
+ * that was registered at the notify (a registered waiter always comes back: the notify woke it,
+ * or it had not slept yet and sees SEQ changed, or it times out, or its abort or its helper's
+ * answer ends its sleep); that waiter, once back, sees the state the skipped notifiers left and
+ * passes on for them. An early clear (a timed-out waiter clearing the flag of another's wake-up)
+ * only lets one more notify through. Without the pass-on, or with a flag never cleared, a second
+ * item would wait beside a sleeping getter: the broken variants of test/spin/queue.pml.
+ * A waiter that leaves without using its wake-up (an abort; a timeout, which takes an item or a
+ * place that is there after all, as Python's loop does; or ShutDown) passes one on the same way.
  * Bytes: a put may also wait because its item does not fit in the queue's memory yet (NB_WAITERS
  * counts those putters). A place freed by a get may then suit a smaller item rather than the woken
  * one, so while NB_WAITERS > 0 a get wakes every putter, and a putter woken for a place that finds
@@ -34,7 +48,12 @@
  * (blocked ones too); get drains, then throws ShutDown instead of waiting.
  * Spin: a blocking get (put) that finds the queue empty (full) first spins on COUNT without
  * registering (futex.ts spinWhile), so a partner answering within microseconds costs neither a
- * notify nor a sleep. Async forms never spin.
+ * notify nor a sleep. Async forms never spin for an item or a place. Every form spins briefly for
+ * the lock (tryLock, LOCK_SPIN loads), which is held for a few instructions.
+ * Under the lock the words it guards are read with plain loads (an Atomics.load costs ~10x a plain
+ * one on V8, and the lock's atomic operations order them); COUNT and UNFINISHED are stored plainly
+ * too (internal/queue-store.ts says why); the SEQ words, which sleepers compare without the lock,
+ * change only by Atomics.add.
  * Aborts: the async driver wakes every waiter of the word an aborted wait sleeps on (futex.ts), then
  * the protocol takes the lock again (an abort met while re-taking the lock is kept and re-thrown),
  * unregisters and passes on as above: an aborted getAsync took nothing, an aborted putAsync put
@@ -68,8 +87,10 @@ import {
   MAXSIZE,
   NB_WAITERS,
   NE_SEQ,
+  NE_SIGNALED,
   NE_WAITERS,
   NF_SEQ,
+  NF_SIGNALED,
   NF_WAITERS,
   newAreas,
   ORDER,
@@ -159,9 +180,28 @@ function checkMaxBytes(options: unknown, where: string): number {
   return maxBytes & ~7;
 }
 
+/**
+ * Loads of the lock word a caller makes, taking it as soon as it reads 0, before it sleeps on the
+ * lock (or, for an async call, before it hands over to the async protocol). The lock is held for a
+ * few instructions, so its holder releases it well within the spin, and the caller takes it with
+ * CAS 0 -> 1 as a newcomer does: no sleep, and the release that follows has nobody to wake. (Going
+ * to lockSteps at once would swap in 2, "someone may sleep", and make every release of a busy
+ * queue notify.)
+ */
+const LOCK_SPIN = 256;
+
+/** Takes a queue's lock if it is free now or within LOCK_SPIN loads; false if not. Never blocks. */
+function tryLock(i32: Int32Array, i: number): boolean {
+  if (Atomics.compareExchange(i32, i, 0, 1) === 0) return true;
+  for (let k = 0; k < LOCK_SPIN; k++) {
+    if (Atomics.load(i32, i) === 0 && Atomics.compareExchange(i32, i, 0, 1) === 0) return true;
+  }
+  return false;
+}
+
 /** Takes a queue's lock where a caller must not wait for long: blocks if allowed, else spins (held briefly). */
 function lockNow(i32: Int32Array, i: number): void {
-  if (Atomics.compareExchange(i32, i, 0, 1) === 0) return;
+  if (tryLock(i32, i)) return;
   if (canBlock()) block(lockSteps(i32, i, true), Number.POSITIVE_INFINITY, 'Queue');
   else while (Atomics.compareExchange(i32, i, 0, 1) !== 0);
 }
@@ -223,6 +263,7 @@ class Base<T> {
       this._index = r.index;
     }
     this.#store = new Store(this._i32, this._at, this._data, this._index);
+    if (p.fresh) this.#store.init();
     this.#n = NAMES[kind];
     this.#order = order;
   }
@@ -260,8 +301,8 @@ class Base<T> {
     const i32 = this._i32;
     const at = this._at;
     lockNow(i32, at + LOCK);
-    if (Atomics.load(i32, at + COUNT) > 0) return this.#takeLocked();
-    const shut = Atomics.load(i32, at + SHUT) !== 0;
+    if ((i32[at + COUNT] as number) > 0) return this.#takeLocked(false);
+    const shut = (i32[at + SHUT] as number) !== 0;
     unlock(i32, at + LOCK, n.kind);
     if (shut) throw new ShutDown(`${n.get}: the queue is shut down`);
     if (ms <= 0) throw new Empty(`${n.get}: the queue is empty`);
@@ -282,9 +323,9 @@ class Base<T> {
     if (signal?.aborted) throw signal.reason;
     const i32 = this._i32;
     const at = this._at;
-    if (Atomics.compareExchange(i32, at + LOCK, 0, 1) === 0) {
-      if (Atomics.load(i32, at + COUNT) > 0) return this.#takeLocked();
-      const shut = Atomics.load(i32, at + SHUT) !== 0;
+    if (tryLock(i32, at + LOCK)) {
+      if ((i32[at + COUNT] as number) > 0) return this.#takeLocked(false);
+      const shut = (i32[at + SHUT] as number) !== 0;
       unlock(i32, at + LOCK, n.kind);
       if (shut) throw new ShutDown(`${n.getAsync}: the queue is shut down`);
       if (ms <= 0) throw new Empty(`${n.getAsync}: the queue is empty`);
@@ -301,23 +342,49 @@ class Base<T> {
     return this.get(0);
   }
 
-  /** Lock held, COUNT > 0: takes the next item, wakes a putter if one waits, releases the lock. */
-  #takeLocked(): T {
+  /**
+   * Lock held, COUNT > 0: takes the next item, wakes a putter if one waits, releases the lock. A
+   * getter that slept (`waited`) passes a wake-up on to another getter if items are left.
+   */
+  #takeLocked(waited: boolean): T {
     const i32 = this._i32;
     const at = this._at;
     let value: T;
     try {
       value = this.#store.take() as T;
     } catch (error) {
+      if (waited) this.#passOnGet();
       unlock(i32, at + LOCK, this.#n.kind);
       throw error;
     }
-    if (Atomics.load(i32, at + NF_WAITERS) > 0) {
-      Atomics.add(i32, at + NF_SEQ, 1);
-      wake(i32, at + NF_SEQ, Atomics.load(i32, at + NB_WAITERS) > 0 ? Number.POSITIVE_INFINITY : 1);
+    if ((i32[at + NF_WAITERS] as number) > 0) {
+      if ((i32[at + NB_WAITERS] as number) > 0) {
+        Atomics.add(i32, at + NF_SEQ, 1);
+        wake(i32, at + NF_SEQ);
+      } else if (i32[at + NF_SIGNALED] === 0) {
+        i32[at + NF_SIGNALED] = 1;
+        Atomics.add(i32, at + NF_SEQ, 1);
+        wake(i32, at + NF_SEQ, 1);
+      }
     }
+    if (waited) this.#passOnGet();
     unlock(i32, at + LOCK, this.#n.kind);
     return value;
+  }
+
+  /** Lock held, a getter that slept leaving: items left and getters asleep, none woken: wake one. */
+  #passOnGet(): void {
+    const i32 = this._i32;
+    const at = this._at;
+    if (
+      (i32[at + COUNT] as number) > 0 &&
+      (i32[at + NE_WAITERS] as number) > 0 &&
+      i32[at + NE_SIGNALED] === 0
+    ) {
+      i32[at + NE_SIGNALED] = 1;
+      Atomics.add(i32, at + NE_SEQ, 1);
+      wake(i32, at + NE_SEQ, 1);
+    }
   }
 
   /** The get protocol from "not yet locked": wait on NE_SEQ until an item, ShutDown or the deadline. */
@@ -327,9 +394,10 @@ class Base<T> {
     const n = this.#n;
     yield* lockSteps(i32, at + LOCK, true);
     let timedOut = poll;
+    let waited = false;
     for (;;) {
-      if (Atomics.load(i32, at + COUNT) > 0) return this.#takeLocked();
-      if (Atomics.load(i32, at + SHUT) !== 0) {
+      if ((i32[at + COUNT] as number) > 0) return this.#takeLocked(waited);
+      if ((i32[at + SHUT] as number) !== 0) {
         unlock(i32, at + LOCK, n.kind);
         throw new ShutDown(`${n.get}: the queue is shut down`);
       }
@@ -349,12 +417,11 @@ class Base<T> {
       }
       failure = (yield* relock(i32, at + LOCK)) ?? failure;
       Atomics.sub(i32, at + NE_WAITERS, 1);
+      i32[at + NE_SIGNALED] = 0; // the wake-up in flight, if any, is taken (by this waiter or the next)
+      waited = true;
       if (failure !== undefined) {
         // Aborted: take nothing; pass on a wake-up this waiter may have been given.
-        if (Atomics.load(i32, at + COUNT) > 0 && Atomics.load(i32, at + NE_WAITERS) > 0) {
-          Atomics.add(i32, at + NE_SEQ, 1);
-          wake(i32, at + NE_SEQ, 1);
-        }
+        this.#passOnGet();
         unlock(i32, at + LOCK, n.kind);
         throw failure.error;
       }
@@ -366,8 +433,9 @@ class Base<T> {
   _putLocked(tasks: boolean): void {
     const i32 = this._i32;
     const at = this._at;
-    if (tasks) Atomics.add(i32, at + UNFINISHED, 1);
-    if (Atomics.load(i32, at + NE_WAITERS) > 0) {
+    if (tasks) i32[at + UNFINISHED] = (i32[at + UNFINISHED] as number) + 1; // plain under the lock, as COUNT
+    if ((i32[at + NE_WAITERS] as number) > 0 && i32[at + NE_SIGNALED] === 0) {
+      i32[at + NE_SIGNALED] = 1;
       Atomics.add(i32, at + NE_SEQ, 1);
       wake(i32, at + NE_SEQ, 1);
     }
@@ -490,9 +558,9 @@ export class Queue<T = unknown> extends Base<T> {
     const i32 = this._i32;
     const at = this._at;
     lockNow(i32, at + LOCK);
-    const r = this.#offerLocked(bytes, n.put);
+    const r = this.#offerLocked(bytes, n.put, false);
     if (r === PUT_OK) return;
-    const count = Atomics.load(i32, at + COUNT);
+    const count = i32[at + COUNT] as number;
     unlock(i32, at + LOCK, n.kind);
     if (ms <= 0) throw new Full(`${n.put}: the queue is full`);
     const deadline = deadlineOf(ms);
@@ -513,8 +581,8 @@ export class Queue<T = unknown> extends Base<T> {
     const bytes = this._encode(item, n.putAsync);
     const i32 = this._i32;
     const at = this._at;
-    if (Atomics.compareExchange(i32, at + LOCK, 0, 1) === 0) {
-      const r = this.#offerLocked(bytes, n.putAsync);
+    if (tryLock(i32, at + LOCK)) {
+      const r = this.#offerLocked(bytes, n.putAsync, false);
       if (r === PUT_OK) return;
       unlock(i32, at + LOCK, n.kind);
       if (ms <= 0) throw new Full(`${n.putAsync}: the queue is full`);
@@ -535,33 +603,44 @@ export class Queue<T = unknown> extends Base<T> {
    * Lock held: ShutDown, or offers the bytes. On PUT_OK the lock is released (and a getter woken);
    * otherwise it is still held. On an error it is released.
    */
-  #offerLocked(bytes: Uint8Array, where: string): number {
+  #offerLocked(bytes: Uint8Array, where: string, waited: boolean): number {
     const i32 = this._i32;
     const at = this._at;
     let r: number;
     try {
-      if (Atomics.load(i32, at + SHUT) !== 0) throw new ShutDown(`${where}: the queue is shut down`);
-      r = this._store.offer(bytes, recordSize(Atomics.load(i32, at + ORDER), bytes.length));
+      if ((i32[at + SHUT] as number) !== 0) throw new ShutDown(`${where}: the queue is shut down`);
+      r = this._store.offer(bytes, recordSize(i32[at + ORDER] as number, bytes.length));
     } catch (error) {
+      if (waited) this.#passOnPut();
       unlock(i32, at + LOCK, this._names.kind);
       throw error;
     }
     if (r === PUT_OK) {
       this._putLocked(true);
+      if (waited) this.#passOnPut();
       unlock(i32, at + LOCK, this._names.kind);
     }
     return r;
   }
 
-  /** Lock held, leaving without putting: pass on a wake-up if there is a place and putters wait. */
+  /**
+   * Lock held, a putter that slept leaving (having put or not): if there is a place and putters
+   * sleep, none of them woken, wake one (every putter while some wait for bytes).
+   */
   #passOnPut(): void {
     const i32 = this._i32;
     const at = this._at;
-    const maxsize = Atomics.load(i32, at + MAXSIZE);
-    if (Atomics.load(i32, at + NF_WAITERS) === 0) return;
-    if (maxsize > 0 && Atomics.load(i32, at + COUNT) >= maxsize) return;
-    Atomics.add(i32, at + NF_SEQ, 1);
-    wake(i32, at + NF_SEQ, Atomics.load(i32, at + NB_WAITERS) > 0 ? Number.POSITIVE_INFINITY : 1);
+    const maxsize = i32[at + MAXSIZE] as number;
+    if ((i32[at + NF_WAITERS] as number) === 0) return;
+    if (maxsize > 0 && (i32[at + COUNT] as number) >= maxsize) return;
+    if ((i32[at + NB_WAITERS] as number) > 0) {
+      Atomics.add(i32, at + NF_SEQ, 1);
+      wake(i32, at + NF_SEQ);
+    } else if (i32[at + NF_SIGNALED] === 0) {
+      i32[at + NF_SIGNALED] = 1;
+      Atomics.add(i32, at + NF_SEQ, 1);
+      wake(i32, at + NF_SEQ, 1);
+    }
   }
 
   /** The put protocol from "not yet locked": wait on NF_SEQ until there is room, ShutDown or the deadline. */
@@ -572,9 +651,10 @@ export class Queue<T = unknown> extends Base<T> {
     yield* lockSteps(i32, at + LOCK, true);
     let timedOut = poll;
     let woken = false;
+    let waited = false;
     let wasBytes = false;
     for (;;) {
-      const r = this.#offerLocked(bytes, n.put); // ShutDown and TypeError release the lock
+      const r = this.#offerLocked(bytes, n.put, waited); // ShutDown and TypeError release the lock
       if (r === PUT_OK) return;
       const forBytes = r === PUT_NO_ROOM;
       if (timedOut) {
@@ -602,6 +682,8 @@ export class Queue<T = unknown> extends Base<T> {
       failure = (yield* relock(i32, at + LOCK)) ?? failure;
       Atomics.sub(i32, at + NF_WAITERS, 1);
       if (forBytes) Atomics.sub(i32, at + NB_WAITERS, 1);
+      i32[at + NF_SIGNALED] = 0; // the wake-up in flight, if any, is taken (by this waiter or the next)
+      waited = true;
       if (failure !== undefined) {
         this.#passOnPut();
         unlock(i32, at + LOCK, n.kind);

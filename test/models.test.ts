@@ -49,6 +49,8 @@ const REQUIRED: Record<string, string[]> = {
     'NF_WAITERS',
     'DONE_SEQ',
     'DONE_WAITERS',
+    'NE_SIGNALED',
+    'NF_SIGNALED',
   ].map((c) => `src/internal/queue-store.ts ${c}`),
 };
 

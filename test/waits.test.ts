@@ -433,10 +433,10 @@ describe('configure({ spin })', () => {
     const sleeping = await run(0);
     assert.equal(spinning.result, true);
     assert.equal(sleeping.result, true);
-    // Loose, for a busy 2-core machine where the spinner does not get a whole core.
+    // Relative only: on a busy 2-core machine the spinner may get a small share of a core (seen: 42 ms
+    // of CPU in 293 ms), but it still burns many times the CPU of the sleeper.
     const said = `spin 2e9: ${spinning.cpuMs.toFixed(0)} ms of CPU in ${spinning.ms.toFixed(0)} ms; spin 0: ${sleeping.cpuMs.toFixed(0)} ms in ${sleeping.ms.toFixed(0)} ms`;
     t.diagnostic(said);
-    assert.ok(spinning.cpuMs > 0.25 * spinning.ms, said);
     assert.ok(spinning.cpuMs > 4 * sleeping.cpuMs, said);
   });
 

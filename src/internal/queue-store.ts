@@ -16,12 +16,18 @@
  *                which NB_WAITERS wait for bytes (the item does not fit in memory yet) rather than
  *                for a place under MAXSIZE
  *   DONE_SEQ     "all tasks done" notification counter, DONE_WAITERS joiners registered on it
+ *   NE_SIGNALED, NF_SIGNALED   1 while a wake-up of one getter (putter) is in flight: given by a
+ *                notifier, not yet taken by a waiter that re-took the lock (see src/queue.ts)
  *   LO, HI       byte offsets in the data area: FIFO and LIFO items occupy [LO, HI) contiguously;
  *                a PriorityQueue's records lie in [0, HI), with holes
  *   LIVE         bytes of the records in the queue (PriorityQueue: HI minus the holes)
  *   SEQ_LO/HI    PriorityQueue: the insertion counter, so that equal items leave in put order
  *   ORDER        FIFO | LIFO | PRIORITY
  *   UNBOUNDED    1 if maxsize was given as Infinity (reported back by `maxsize`)
+ *   CAP, ICAP    the byte lengths of the data area and of the heap index as last grown (under the
+ *                lock). Each thread reads the areas through fixed-length views (views that track a
+ *                growable buffer's length are several times slower per access on V8) and makes them
+ *                again when CAP or ICAP no longer matches the length its views were made for.
  *
  * Data area (the queue's own growable SharedArrayBuffer, `data`). Records and payloads start at
  * 8-aligned offsets (the codec's binary payloads are 8-aligned within an item, and V8 copies between
@@ -65,7 +71,14 @@ const SEQ_LO = 18;
 const SEQ_HI = 19;
 export const ORDER = 20;
 export const UNBOUNDED = 21;
-export const WORDS = 22;
+export const CAP = 22;
+const ICAP = 23;
+export const NE_SIGNALED = 24;
+export const NF_SIGNALED = 25;
+export const WORDS = 26;
+
+/** Payloads up to this many bytes are copied with a loop (TypedArray.prototype.set costs more for them). */
+const SMALL_COPY = 48;
 
 export const FIFO = 0;
 export const LIFO = 1;
@@ -118,16 +131,27 @@ export function newAreas(
   return { data, index: growable(INITIAL_INDEX, Math.max(INITIAL_INDEX, ((maxBytes >>> 4) + 1) * 4)) };
 }
 
+/** Copies `len` bytes of `from` into `to` at `at`: a loop for small payloads, memcpy for larger ones. */
+function copy(to: Uint8Array, at: number, from: Uint8Array, len: number): void {
+  if (len > SMALL_COPY) {
+    to.set(from, at);
+    return;
+  }
+  for (let i = 0; i < len; i++) to[at + i] = from[i] as number;
+}
+
 /** One thread's views of a queue's storage. */
 export class Store {
   readonly #ctl: Int32Array;
   readonly #at: number;
   readonly #data: Growable;
   readonly #index: Growable | undefined;
-  /** Length-tracking views: they follow the buffers' growth, made in any thread. */
-  readonly #u8: Uint8Array;
-  readonly #w: Int32Array;
-  readonly #heap: Int32Array | undefined;
+  /** Fixed-length views of the areas, made for #cap and #icap bytes (see CAP in the header). */
+  #u8: Uint8Array;
+  #w: Int32Array;
+  #heap: Int32Array | undefined;
+  #cap: number;
+  #icap: number;
   readonly #order: number;
   readonly #max: number;
   readonly #path = new Int32Array(32);
@@ -137,11 +161,33 @@ export class Store {
     this.#at = at;
     this.#data = data as Growable;
     this.#index = index as Growable | undefined;
-    this.#u8 = new Uint8Array(data);
-    this.#w = new Int32Array(data);
-    this.#heap = index === undefined ? undefined : new Int32Array(index);
+    this.#cap = data.byteLength;
+    this.#icap = index === undefined ? 0 : index.byteLength;
+    this.#u8 = new Uint8Array(data, 0, this.#cap);
+    this.#w = new Int32Array(data, 0, this.#cap >> 2);
+    this.#heap = index === undefined ? undefined : new Int32Array(index, 0, this.#icap >> 2);
     this.#order = Atomics.load(ctl, at + ORDER);
     this.#max = maxOf(data);
+  }
+
+  /** Records the areas' first lengths in CAP and ICAP: by the thread that made the queue, before it is shared. */
+  init(): void {
+    Atomics.store(this.#ctl, this.#at + CAP, this.#cap);
+    Atomics.store(this.#ctl, this.#at + ICAP, this.#icap);
+  }
+
+  /** Lock held: makes the views again if an area grew since they were made (here or in another thread). */
+  #fresh(): void {
+    const cap = this.#get(CAP);
+    const icap = this.#get(ICAP);
+    if (cap === this.#cap && icap === this.#icap) return;
+    this.#cap = cap;
+    this.#u8 = new Uint8Array(this.#data, 0, cap);
+    this.#w = new Int32Array(this.#data, 0, cap >> 2);
+    if (this.#index !== undefined) {
+      this.#icap = icap;
+      this.#heap = new Int32Array(this.#index, 0, icap >> 2);
+    }
   }
 
   /** The bound on the data area, in bytes. */
@@ -157,8 +203,11 @@ export class Store {
   /*
    * The storage words (LO, HI, LIVE, SEQ_*, and MAXSIZE, written once before the queue is shared)
    * are read and written only with the lock held, so plain accesses suffice: the lock's atomic
-   * operations order them between threads, and no thread reads them without it. COUNT, which
-   * qsize() and the spin read without the lock, is always read and written with Atomics.
+   * operations order them between threads, and no thread reads them without it. COUNT is written
+   * under the lock with plain stores too (an Atomics.store is a locked instruction on x86, and the
+   * release's swap publishes the store anyway); qsize() and the spin read it without the lock with
+   * Atomics.load and see the value of some store, old or new: the spin only decides when to look
+   * again under the lock, and qsize() is a snapshot by contract.
    */
   #get(word: number): number {
     return this.#ctl[this.#at + word] as number;
@@ -174,7 +223,8 @@ export class Store {
    * `compare` before anything is changed.
    */
   offer(bytes: Uint8Array, size: number): number {
-    const count = Atomics.load(this.#ctl, this.#at + COUNT);
+    this.#fresh();
+    const count = this.#get(COUNT);
     const maxsize = this.#get(MAXSIZE);
     if (maxsize > 0 && count >= maxsize) return PUT_FULL;
     let hi = this.#get(HI);
@@ -192,23 +242,24 @@ export class Store {
       const seqHi = this.#get(SEQ_HI);
       w[head + 1] = seqLo;
       w[head + 2] = seqHi;
-      u8.set(bytes, hi + 16);
+      copy(u8, hi + 16, bytes, len);
       this.#heapPush(hi, count); // may throw TypeError: nothing is committed yet
       if (seqLo === -1) this.#set(SEQ_HI, seqHi + 1);
       this.#set(SEQ_LO, seqLo + 1);
       this.#set(LIVE, this.#get(LIVE) + size);
     } else {
-      u8.set(bytes, hi + 8);
+      copy(u8, hi + 8, bytes, len);
       if (this.#order === LIFO) w[(hi + size - 8) >> 2] = len;
     }
     this.#set(HI, hi + size);
-    Atomics.store(this.#ctl, this.#at + COUNT, count + 1);
+    this.#ctl[this.#at + COUNT] = count + 1; // plain: see #get
     return PUT_OK;
   }
 
   /** Takes the next item (lock held, COUNT > 0). A PriorityQueue may throw TypeError, changing nothing. */
   take(): unknown {
-    const count = Atomics.load(this.#ctl, this.#at + COUNT);
+    this.#fresh();
+    const count = this.#get(COUNT);
     const w = this.#w;
     let value: unknown;
     if (this.#order === FIFO) {
@@ -234,13 +285,14 @@ export class Store {
 
   /** Discards every item (lock held); returns how many. */
   clear(): number {
-    const count = Atomics.load(this.#ctl, this.#at + COUNT);
+    this.#fresh();
+    const count = this.#get(COUNT);
     if (count > 0) this.#took(1);
     return count;
   }
 
   #took(count: number): void {
-    Atomics.store(this.#ctl, this.#at + COUNT, count - 1);
+    this.#ctl[this.#at + COUNT] = count - 1; // plain: see #get
     if (count === 1) {
       // Empty: start again at the front.
       this.#set(LO, 0);
@@ -266,12 +318,15 @@ export class Store {
       }
     }
     const need = live + size;
-    const cap = this.#data.byteLength;
+    const cap = this.#cap;
     // Keep at most half full after a move, so that moves stay rare (amortised one copy per byte).
     if (need * 2 > cap && cap < max && this.#data.growable === true) {
-      this.#data.grow(Math.min(max, Math.max(cap * 2, (need * 2 + 7) & ~7)));
+      const grown = Math.min(max, Math.max(cap * 2, (need * 2 + 7) & ~7));
+      this.#data.grow(grown);
+      this.#set(CAP, grown);
+      this.#fresh();
     }
-    return need <= this.#data.byteLength;
+    return need <= this.#cap;
   }
 
   /** PriorityQueue: moves the `count` live records (`live` bytes) to [0, live), in heap order. */
@@ -311,7 +366,10 @@ export class Store {
     let heap = this.#heap as Int32Array;
     if (count + 1 > heap.length) {
       const index = this.#index as Growable;
-      index.grow(Math.min(maxOf(index), Math.max(index.byteLength * 2, (count + 1) * 4)));
+      const grown = Math.min(maxOf(index), Math.max(index.byteLength * 2, (count + 1) * 4));
+      index.grow(grown);
+      this.#set(ICAP, grown);
+      this.#fresh();
       heap = this.#heap as Int32Array;
     }
     let i = count;

@@ -3,21 +3,23 @@
  * its lock being the Lock protocol (lockproto.pml).
  *
  * Mirrors src/queue.ts:
- *   6-44     `Shape: Python's Lib/queue.py`       the design: one lock, three notification counters
- *   257-271  `get(timeout?: number): T {`         lock; an item: take it; else ShutDown/Empty/wait
- *   305-320  `#takeLocked(): T {`                 COUNT -= 1; NF_WAITERS > 0: NF_SEQ += 1, wake one
- *   324-362  `*#getSteps(poll: boolean)`          the getter's loop: register, read NE_SEQ, unlock,
+ *   7-67     `Shape: Python's Lib/queue.py`       the design: one lock, three notification counters,
+ *                                                 one wake-up in flight per condition
+ *   298-312  `get(timeout?: number): T {`         lock; an item: take it; else ShutDown/Empty/wait
+ *   349-373  `#takeLocked(waited: boolean)` COUNT -= 1; putters asleep, none woken: wake one;
+ *                                                 a getter that slept passes one on (#passOnGet)
+ *   391-430  `*#getSteps(poll: boolean)`          the getter's loop: register, read NE_SEQ, unlock,
  *                                                 sleep on (NE_SEQ, seen), re-lock (an abort is kept),
  *                                                 unregister; aborted: pass a wake-up on, reject
- *   366-374  `_putLocked(tasks: boolean): void {` UNFINISHED += 1; NE_WAITERS > 0: NE_SEQ += 1, wake one
- *   557-565  `#passOnPut(): void {`               a putter leaving without putting passes one on
- *   568-615  `*#putSteps(bytes: Uint8Array`       the putter's loop, on (NF_SEQ, seen)
- *   620-632  `taskDone(): void {`                 UNFINISHED -= 1; 0 and joiners: DONE_SEQ += 1, wake all
- *   667-696  `*#joinSteps(): Steps<boolean> {`   the joiner's loop, on (DONE_SEQ, seen)
- *   705-731  `shutdown(immediate = false): void {` SHUT = 1; immediate: discard, count them done;
+ *   433-442  `_putLocked(tasks: boolean): void {` UNFINISHED += 1; NE_WAITERS > 0, NE_SIGNALED = 0: wake one
+ *   630-644  `#passOnPut(): void {`               a putter that slept, leaving, passes one on
+ *   647-695  `*#putSteps(bytes: Uint8Array`       the putter's loop, on (NF_SEQ, seen)
+ *   702-714  `taskDone(): void {`                 UNFINISHED -= 1; 0 and joiners: DONE_SEQ += 1, wake all
+ *   749-778  `*#joinSteps(): Steps<boolean> {`   the joiner's loop, on (DONE_SEQ, seen)
+ *   787-811  `shutdown(immediate = false): void {` SHUT = 1; immediate: discard, count them done;
  *                                                 wake every getter and putter
  * Mirrors src/internal/queue-store.ts:
- *   1-45     `Control block (Int32 words`         the words (their values are checked below)
+ *   7-51     `Control block (Int32 words`         the words (their values are checked below)
  * Not modelled: the storage (internal/queue-store.ts; sequential code under the lock), the bytes
  * bound (NB_WAITERS: a putter waiting for bytes; test/queue.test.ts covers it), the spin before the
  * first sleep (futex.pml: one of the interleavings), and the lock's abandonment paths (lockproto.pml).
@@ -39,10 +41,22 @@
  * COUNT = initial + puts - gets - discarded; a get takes only an item there); nobody left
  * registered (NE/NF/DONE_WAITERS = 0); no deadlock or lost wake-up: every plain call ends (safety:
  * no invalid end state; live: ltl `done` under weak fairness).
+ * One wake-up in flight (NE_SIGNALED / NF_SIGNALED, src/queue.ts header): a notifier wakes one only
+ * if the flag is 0 and sets it; every waiter clears it when it has re-taken the lock (C_UNREG), and
+ * a waiter that slept passes a wake-up on when it leaves (after its item, or without one) if what
+ * the others wait for is there, others are registered and the flag is 0. The pass-on decision is
+ * made in the step under the lock that takes the item: nothing it reads changes before the unlock.
+ * -DHELPER -DABORT1: getter 1's async waits go through the helper worker of futex.pml (the wake-up
+ * a withdrawn helper receives is passed on by the helper). -DPOLLER: getter 1's waits poll.
  * Pass-on: in this model (as with Atomics) a waiter that leaves by timeout was not counted by any
  * notify (it left the futex queue itself), so only an abort can use up a wake-up; the driver then
  * wakes every waiter of the word (futex.pml), and the protocol's own pass-on is a second guard.
  * Broken variants, each must be found:
+ *   BROKEN_NO_PASS_ON             a getter that slept takes its item and leaves without passing a
+ *                                 wake-up on: the second put found the flag set and woke nobody,
+ *                                 and the other getter sleeps beside an item;
+ *   BROKEN_SIGNAL_KEPT            the getter does not clear NE_SIGNALED when it is back: every
+ *                                 later put believes a wake-up is in flight;
  *   BROKEN_SEQ_AFTER_UNLOCK       the getter reads NE_SEQ after releasing the lock: a put between
  *                                 the two is not seen, and the getter sleeps through it;
  *   BROKEN_REGISTER_AFTER_UNLOCK  the getter counts itself in NE_WAITERS after the unlock: a put
@@ -71,7 +85,9 @@
 #define Q_NF_WAITERS 11   /* weft: src/internal/queue-store.ts NF_WAITERS */
 #define Q_DONE_SEQ 13     /* weft: src/internal/queue-store.ts DONE_SEQ */
 #define Q_DONE_WAITERS 14 /* weft: src/internal/queue-store.ts DONE_WAITERS */
-#define NWORDS 15
+#define Q_NE_SIGNALED 24  /* weft: src/internal/queue-store.ts NE_SIGNALED */
+#define Q_NF_SIGNALED 25  /* weft: src/internal/queue-store.ts NF_SIGNALED */
+#define NWORDS 26
 
 #ifdef GETTERS
 #define NPROC (NGET + 1)
@@ -97,6 +113,8 @@
 #define NFW Q_NF_WAITERS
 #define DS Q_DONE_SEQ
 #define DW Q_DONE_WAITERS
+#define NESIG Q_NE_SIGNALED
+#define NFSIG Q_NF_SIGNALED
 
 /* how a call ended */
 #define R_ITEM 1    /* got or put an item; a join that returned true */
@@ -162,7 +180,7 @@ inline sleep_relock(me, w) {
 
 /* Queue.get / getAsync: result in r. */
 inline q_get(me) {
-  timedout = false; failed = false;
+  timedout = false; failed = false; waited = false; pass = false;
   lock_acquire(me, LW, true, true, res);
   if
   :: res != GOT -> r = R_ABORT   /* aborted before it had the lock: nothing to undo */
@@ -173,9 +191,17 @@ inline q_get(me) {
      :: atomic { pc == C_CHECK ->
           if
           :: word[CNT] > 0 -> word[CNT]--; gets++; r = R_ITEM;
+#ifndef BROKEN_NO_PASS_ON
+             /* #passOnGet, decided here: nothing it reads changes before the unlock */
+             pass = waited && word[CNT] > 0 && word[NEW] > 0 && word[NESIG] == 0;
              if
-             :: word[NFW] > 0 -> pc = C_WAKE_INC
-             :: else -> pc = C_OUT
+             :: pass -> word[NESIG] = 1
+             :: else -> skip
+             fi;
+#endif
+             if
+             :: word[NFW] > 0 && word[NFSIG] == 0 -> word[NFSIG] = 1; pc = C_WAKE_INC
+             :: else -> pc = (pass -> C_PASS_INC : C_OUT)
              fi
           :: word[CNT] == 0 && word[SHUTW] != 0 -> r = R_SHUT; pc = C_OUT
           :: word[CNT] == 0 && word[SHUTW] == 0 && timedout -> r = R_EMPTY; pc = C_OUT
@@ -189,7 +215,7 @@ inline q_get(me) {
 #endif
           fi }
      :: atomic { pc == C_WAKE_INC -> word[NFS]++; pc = C_WAKE }
-     :: atomic { pc == C_WAKE -> notify(NFS, 1); pc = C_OUT }
+     :: atomic { pc == C_WAKE -> notify(NFS, 1); pc = (pass -> C_PASS_INC : C_OUT) }
      :: pc == C_OUT -> atomic { in_cs-- }; lock_release(LW); pc = 0; break
      :: pc == C_UNLOCK ->
         atomic { in_cs-- };
@@ -209,10 +235,14 @@ inline q_get(me) {
      :: pc == C_SLEEP -> sleep_relock(me, NES)
      :: atomic { pc == C_UNREG ->
           word[NEW]--;
+#ifndef BROKEN_SIGNAL_KEPT
+          word[NESIG] = 0;
+#endif
+          waited = true;
           if
           :: failed -> r = R_ABORT;
              if
-             :: word[CNT] > 0 && word[NEW] > 0 -> pc = C_PASS_INC
+             :: word[CNT] > 0 && word[NEW] > 0 && word[NESIG] == 0 -> word[NESIG] = 1; pc = C_PASS_INC
              :: else -> pc = C_OUT
              fi
           :: else -> pc = C_CHECK
@@ -221,20 +251,21 @@ inline q_get(me) {
      :: atomic { pc == C_PASS_WAKE -> notify(NES, 1); pc = C_OUT }
      od
   fi;
-  timedout = false; failed = false
+  timedout = false; failed = false; waited = false; pass = false
 }
 
-/* #passOnPut (under the lock): others wait and there is a place: pass a wake-up on. */
+/* #passOnPut (under the lock): putters asleep, none woken, and a place: wake one. */
 inline put_pass_on() {
   if
-  :: word[NFW] > 0 && (word[MAXW] <= 0 || word[CNT] < word[MAXW]) -> pc = C_PASS_INC
+  :: word[NFW] > 0 && (word[MAXW] <= 0 || word[CNT] < word[MAXW]) && word[NFSIG] == 0 ->
+     word[NFSIG] = 1; pc = C_PASS_INC
   :: else -> pc = C_OUT
   fi
 }
 
 /* Queue.put / putAsync: result in r. */
 inline q_put(me, plain) {
-  timedout = false; failed = false;
+  timedout = false; failed = false; waited = false; pass = false;
   lock_acquire(me, LW, true, true, res);
   if
   :: res != GOT -> r = R_ABORT
@@ -244,16 +275,27 @@ inline q_put(me, plain) {
      do
      :: atomic { pc == C_CHECK ->
           if
-          :: word[SHUTW] != 0 -> r = R_SHUT; pc = C_OUT
+          :: word[SHUTW] != 0 -> r = R_SHUT;
+             if
+             :: waited -> put_pass_on()
+             :: else -> pc = C_OUT
+             fi
           :: word[SHUTW] == 0 && (word[MAXW] <= 0 || word[CNT] < word[MAXW]) ->
              word[CNT]++; word[UNF]++; puts++; r = R_ITEM;
              if
              :: plain -> plain_puts_left--
              :: else -> skip
              fi;
+             /* #passOnPut after a put, decided here: nothing it reads changes before the unlock */
+             pass = waited && word[NFW] > 0 && (word[MAXW] <= 0 || word[CNT] < word[MAXW]) &&
+                    word[NFSIG] == 0;
              if
-             :: word[NEW] > 0 -> pc = C_WAKE_INC
-             :: else -> pc = C_OUT
+             :: pass -> word[NFSIG] = 1
+             :: else -> skip
+             fi;
+             if
+             :: word[NEW] > 0 && word[NESIG] == 0 -> word[NESIG] = 1; pc = C_WAKE_INC
+             :: else -> pc = (pass -> C_PASS_INC : C_OUT)
              fi
           :: word[SHUTW] == 0 && word[MAXW] > 0 && word[CNT] >= word[MAXW] && timedout ->
              r = R_EMPTY; put_pass_on()   /* Full: leaving without putting */
@@ -261,12 +303,14 @@ inline q_put(me, plain) {
              word[NFW]++; seen = word[NFS]; pc = C_UNLOCK
           fi }
      :: atomic { pc == C_WAKE_INC -> word[NES]++; pc = C_WAKE }
-     :: atomic { pc == C_WAKE -> notify(NES, 1); pc = C_OUT }
+     :: atomic { pc == C_WAKE -> notify(NES, 1); pc = (pass -> C_PASS_INC : C_OUT) }
      :: pc == C_OUT -> atomic { in_cs-- }; lock_release(LW); pc = 0; break
      :: pc == C_UNLOCK -> atomic { in_cs-- }; lock_release(LW); pc = C_SLEEP
      :: pc == C_SLEEP -> sleep_relock(me, NFS)
      :: atomic { pc == C_UNREG ->
           word[NFW]--;
+          word[NFSIG] = 0;
+          waited = true;
           if
           :: failed -> r = R_ABORT; put_pass_on()
           :: else -> pc = C_CHECK
@@ -275,7 +319,7 @@ inline q_put(me, plain) {
      :: atomic { pc == C_PASS_WAKE -> notify(NFS, 1); pc = C_OUT }
      od
   fi;
-  timedout = false; failed = false
+  timedout = false; failed = false; waited = false; pass = false
 }
 
 /* Queue.taskDone */
@@ -371,7 +415,7 @@ inline finish(me) {
 proctype Getter(byte me) {
   int lk_c, seen;
   byte lpc, out, res, pc, r;
-  bool timedout, failed;
+  bool timedout, failed, waited, pass;
   q_get(me);
   assert(r == R_ITEM || r == R_SHUT || can_timeout[me] || can_abort[me]);
 #ifdef JOIN
@@ -386,7 +430,7 @@ proctype Getter(byte me) {
 proctype Producer(byte me) {
   int lk_c, seen;
   byte lpc, out, res, pc, r, n;
-  bool timedout, failed;
+  bool timedout, failed, waited, pass;
   do
   :: n < NGET -> q_put(me, true); assert(r == R_ITEM); n++
   :: else -> break
@@ -401,7 +445,7 @@ proctype Producer(byte me) {
 proctype Putter(byte me) {
   int lk_c, seen;
   byte lpc, out, res, pc, r;
-  bool timedout, failed;
+  bool timedout, failed, waited, pass;
   q_put(me, !can_timeout[me] && !can_abort[me]);
   assert(r == R_ITEM || r == R_SHUT || can_timeout[me] || can_abort[me]);
   finish(me)
@@ -411,7 +455,7 @@ proctype Putter(byte me) {
 proctype Consumer(byte me) {
   int lk_c, seen;
   byte lpc, out, res, pc, r;
-  bool timedout, failed;
+  bool timedout, failed, waited, pass;
   do
   :: plain_puts_left > 0 -> q_get(me); assert(r == R_ITEM)
   :: else -> break
@@ -437,6 +481,13 @@ init {
 #endif
 #ifdef POLLER
     polls[1] = true;
+#endif
+#ifdef ABORT1
+    can_abort[1] = true; plain_left--;  /* only getter 1's signal may fire; no deadlines */
+#endif
+#ifdef HELPER
+    helped[1] = true;  /* getter 1's async waits go through a helper worker (no waitAsync) */
+    run Helper();
 #endif
     fx_n = 0;
     do

@@ -98,6 +98,11 @@ queue.pml     | -DPUTTERS -DNPUT=2                         | safety | pass | 2 p
 queue.pml     | -DPUTTERS -DNPUT=2                         | live   | pass | ... every putter puts (weak fairness)
 queue.pml     | -DSHUTDOWN -DFAULTS                        | safety | pass | shutdown() at any moment wakes sleeping getters (one async, aborted)
 queue.pml     | -DSHUTDOWN -DPUT_SIDE -DIMMEDIATE=1 -DFAULTS | safety | pass | shutdown(true) at any moment: blocked putters get ShutDown
+queue.pml     | -DPUTTERS -DNPUT=2 -DFAULTS                | safety | pass | putters with a deadline and an abort (one wake-up in flight, pass-on)
+queue.pml     | -DGETTERS -DNGET=2 -DPOLLER -DFAULTS       | safety | pass | a polling getter beside a sleeping one
+queue.pml     | -DGETTERS -DNGET=2 -DHELPER -DABORT1       | safety | pass | getter 1 waits through a helper worker, may abort
+queue.pml     | -DGETTERS -DNGET=2 -DBROKEN_NO_PASS_ON     | safety | fail | broken: a woken getter does not pass on -> item beside a sleeper found
+queue.pml     | -DGETTERS -DNGET=2 -DBROKEN_SIGNAL_KEPT    | safety | fail | broken: the in-flight flag is never cleared -> found
 queue.pml     | -DGETTERS -DNGET=2 -DBROKEN_SEQ_AFTER_UNLOCK | safety | fail | broken: NE_SEQ read after the unlock -> lost wake-up found
 queue.pml     | -DGETTERS -DNGET=2 -DBROKEN_REGISTER_AFTER_UNLOCK | safety | fail | broken: waiter counted after the unlock -> found
 queue.pml     | -DSHUTDOWN -DBROKEN_SHUTDOWN_WAKES_ONE     | safety | fail | broken: shutdown wakes one getter -> found
