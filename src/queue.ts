@@ -48,8 +48,9 @@
  * (blocked ones too); get drains, then throws ShutDown instead of waiting.
  * Spin: a blocking get (put) that finds the queue empty (full) first spins on COUNT without
  * registering (futex.ts spinWhile), so a partner answering within microseconds costs neither a
- * notify nor a sleep. Async forms never spin for an item or a place. Every form spins briefly for
- * the lock (tryLock, LOCK_SPIN loads), which is held for a few instructions.
+ * notify nor a sleep. Async forms only glance (ASYNC_GLANCE loads, about a microsecond) before they
+ * build their async wait. Every form spins briefly for the lock (tryLock, LOCK_SPIN loads), which
+ * is held for a few instructions.
  * Under the lock the words it guards are read with plain loads (an Atomics.load costs ~10x a plain
  * one on V8, and the lock's atomic operations order them); COUNT and UNFINISHED are stored plainly
  * too (internal/queue-store.ts says why); the SEQ words, which sleepers compare without the lock,
@@ -199,6 +200,18 @@ function tryLock(i32: Int32Array, i: number): boolean {
   return false;
 }
 
+/**
+ * Loads an async get (put) makes of COUNT, after it found the queue empty (full), before it builds
+ * its async wait: about a microsecond, which a thread that must not block for long can afford.
+ */
+const ASYNC_GLANCE = 128;
+
+/** Whether i32[index] differs from `value` within ASYNC_GLANCE loads. Never blocks. */
+function glance(i32: Int32Array, index: number, value: number): boolean {
+  for (let k = 0; k < ASYNC_GLANCE; k++) if (Atomics.load(i32, index) !== value) return true;
+  return false;
+}
+
 /** Takes a queue's lock where a caller must not wait for long: blocks if allowed, else spins (held briefly). */
 function lockNow(i32: Int32Array, i: number): void {
   if (tryLock(i32, i)) return;
@@ -307,7 +320,12 @@ class Base<T> {
     if (shut) throw new ShutDown(`${n.get}: the queue is shut down`);
     if (ms <= 0) throw new Empty(`${n.get}: the queue is empty`);
     const deadline = deadlineOf(ms);
-    spinWhile(i32, at + COUNT, 0);
+    if (spinWhile(i32, at + COUNT, 0)) {
+      // An item came within the spin: take it as at the top, with no protocol to build.
+      lockNow(i32, at + LOCK);
+      if ((i32[at + COUNT] as number) > 0) return this.#takeLocked(false);
+      unlock(i32, at + LOCK, n.kind);
+    }
     return block(this.#getSteps(false), deadline, n.get, undefined, true);
   }
 
@@ -329,6 +347,12 @@ class Base<T> {
       unlock(i32, at + LOCK, n.kind);
       if (shut) throw new ShutDown(`${n.getAsync}: the queue is shut down`);
       if (ms <= 0) throw new Empty(`${n.getAsync}: the queue is empty`);
+      // A producer that is putting now answers within a microsecond or two: look again for that
+      // long before building the async wait, which costs tens of microseconds to wake.
+      if (glance(i32, at + COUNT, 0) && tryLock(i32, at + LOCK)) {
+        if ((i32[at + COUNT] as number) > 0) return this.#takeLocked(false);
+        unlock(i32, at + LOCK, n.kind);
+      }
     }
     return later(this.#getSteps(ms <= 0), deadlineOf(ms), signal);
   }
@@ -564,7 +588,12 @@ export class Queue<T = unknown> extends Base<T> {
     unlock(i32, at + LOCK, n.kind);
     if (ms <= 0) throw new Full(`${n.put}: the queue is full`);
     const deadline = deadlineOf(ms);
-    spinWhile(i32, at + COUNT, count);
+    if (spinWhile(i32, at + COUNT, count)) {
+      // A place came within the spin: put as at the top, with no protocol to build.
+      lockNow(i32, at + LOCK);
+      if (this.#offerLocked(bytes, n.put, false) === PUT_OK) return;
+      unlock(i32, at + LOCK, n.kind);
+    }
     block(this.#putSteps(bytes, false), deadline, n.put, undefined, true);
   }
 
@@ -584,8 +613,14 @@ export class Queue<T = unknown> extends Base<T> {
     if (tryLock(i32, at + LOCK)) {
       const r = this.#offerLocked(bytes, n.putAsync, false);
       if (r === PUT_OK) return;
+      const count = i32[at + COUNT] as number;
       unlock(i32, at + LOCK, n.kind);
       if (ms <= 0) throw new Full(`${n.putAsync}: the queue is full`);
+      // As getAsync does: a consumer that is getting now makes room within a microsecond or two.
+      if (glance(i32, at + COUNT, count) && tryLock(i32, at + LOCK)) {
+        if (this.#offerLocked(bytes, n.putAsync, false) === PUT_OK) return;
+        unlock(i32, at + LOCK, n.kind);
+      }
     }
     // The encoding is in a scratch buffer that the next encode on this thread reuses: keep a copy.
     return later(this.#putSteps(bytes.slice(), ms <= 0), deadlineOf(ms), signal);
