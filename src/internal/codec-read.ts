@@ -46,7 +46,18 @@ const decodesShared = ((): boolean => {
  * @throws Error "weft codec: corrupt item (...)" if the bytes are not exactly one encoded item.
  */
 export function decode(bytes: Uint8Array, start = 0, end = bytes.length): unknown {
-  if (start + 2 === end && bytes[start] === Tag.Int8) return (bytes[start + 1]! << 24) >> 24;
+  // Numbers alone, the commonest items, without the reader's state and its try/finally.
+  const n = end - start;
+  if (n === 2 && bytes[start] === Tag.Int8) return (bytes[start + 1]! << 24) >> 24;
+  if (n === 5 && bytes[start] === Tag.Int32) {
+    return (
+      bytes[start + 1]! | (bytes[start + 2]! << 8) | (bytes[start + 3]! << 16) | (bytes[start + 4]! << 24)
+    );
+  }
+  if (n === 9 && bytes[start] === Tag.Float64) {
+    for (let i = 0; i < 8; i++) f64bytes[i] = bytes[start + 1 + i]!;
+    return f64[0]!;
+  }
   src = bytes;
   base = start;
   p = start;
