@@ -7,7 +7,8 @@
  * pairs on one thread, read it again; the same for an empty loop; the medians' difference over
  * BATCH is the allocation per item. Prints one JSON object { path: bytes }.
  * A small integer is a Smi (no heap object at all), so its path must show 0; a non-integer number
- * is a 16-byte HeapNumber when it is read back, which is the value itself.
+ * is a 16-byte HeapNumber, both the one the loop makes to put and the one get returns: 32 bytes are
+ * the values themselves.
  */
 
 import { Queue } from 'weft-threading';
@@ -41,7 +42,7 @@ const out: Record<string, number> = {
     }
     sink += s;
   }),
-  'Queue put + get, a non-integer (the value itself is a 16-byte HeapNumber)': perItem((n) => {
+  'Queue put + get, a non-integer (the number put and the number got: two 16-byte HeapNumbers)': perItem((n) => {
     let s = 0;
     for (let i = 0; i < n; i++) {
       q.put(i + 0.5);
