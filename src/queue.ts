@@ -219,6 +219,30 @@ function lockNow(i32: Int32Array, i: number): void {
   else while (Atomics.compareExchange(i32, i, 0, 1) !== 0);
 }
 
+/** Lock held, getters asleep: wakes one, unless a wake-up is in flight already (see the header). */
+function wakeGetter(i32: Int32Array, at: number): void {
+  if (i32[at + NE_SIGNALED] !== 0) return;
+  i32[at + NE_SIGNALED] = 1;
+  Atomics.add(i32, at + NE_SEQ, 1);
+  wake(i32, at + NE_SEQ, 1);
+}
+
+/**
+ * Lock held, putters asleep: wakes every putter while some wait for bytes (a place may suit
+ * another's item), else one, unless a wake-up is in flight already (see the header).
+ */
+function wakePutters(i32: Int32Array, at: number): void {
+  if ((i32[at + NB_WAITERS] as number) > 0) {
+    Atomics.add(i32, at + NF_SEQ, 1);
+    wake(i32, at + NF_SEQ);
+    return;
+  }
+  if (i32[at + NF_SIGNALED] !== 0) return;
+  i32[at + NF_SIGNALED] = 1;
+  Atomics.add(i32, at + NF_SEQ, 1);
+  wake(i32, at + NF_SEQ, 1);
+}
+
 /**
  * Takes the lock again after a sleep. An abort thrown in meanwhile (async waits) does not stop it:
  * it is returned, to be re-thrown once the waiter has unregistered.
@@ -381,16 +405,7 @@ class Base<T> {
       unlock(i32, at + LOCK, this.#n.kind);
       throw error;
     }
-    if ((i32[at + NF_WAITERS] as number) > 0) {
-      if ((i32[at + NB_WAITERS] as number) > 0) {
-        Atomics.add(i32, at + NF_SEQ, 1);
-        wake(i32, at + NF_SEQ);
-      } else if (i32[at + NF_SIGNALED] === 0) {
-        i32[at + NF_SIGNALED] = 1;
-        Atomics.add(i32, at + NF_SEQ, 1);
-        wake(i32, at + NF_SEQ, 1);
-      }
-    }
+    if ((i32[at + NF_WAITERS] as number) > 0) wakePutters(i32, at);
     if (waited) this.#passOnGet();
     unlock(i32, at + LOCK, this.#n.kind);
     return value;
@@ -400,15 +415,7 @@ class Base<T> {
   #passOnGet(): void {
     const i32 = this._i32;
     const at = this._at;
-    if (
-      (i32[at + COUNT] as number) > 0 &&
-      (i32[at + NE_WAITERS] as number) > 0 &&
-      i32[at + NE_SIGNALED] === 0
-    ) {
-      i32[at + NE_SIGNALED] = 1;
-      Atomics.add(i32, at + NE_SEQ, 1);
-      wake(i32, at + NE_SEQ, 1);
-    }
+    if ((i32[at + COUNT] as number) > 0 && (i32[at + NE_WAITERS] as number) > 0) wakeGetter(i32, at);
   }
 
   /** The get protocol from "not yet locked": wait on NE_SEQ until an item, ShutDown or the deadline. */
@@ -458,11 +465,7 @@ class Base<T> {
     const i32 = this._i32;
     const at = this._at;
     if (tasks) i32[at + UNFINISHED] = (i32[at + UNFINISHED] as number) + 1; // plain under the lock, as COUNT
-    if ((i32[at + NE_WAITERS] as number) > 0 && i32[at + NE_SIGNALED] === 0) {
-      i32[at + NE_SIGNALED] = 1;
-      Atomics.add(i32, at + NE_SEQ, 1);
-      wake(i32, at + NE_SEQ, 1);
-    }
+    if ((i32[at + NE_WAITERS] as number) > 0) wakeGetter(i32, at);
   }
 
   /** @internal Encodes an item and sizes its record; RangeError if it can never fit. */
@@ -668,14 +671,7 @@ export class Queue<T = unknown> extends Base<T> {
     const maxsize = i32[at + MAXSIZE] as number;
     if ((i32[at + NF_WAITERS] as number) === 0) return;
     if (maxsize > 0 && (i32[at + COUNT] as number) >= maxsize) return;
-    if ((i32[at + NB_WAITERS] as number) > 0) {
-      Atomics.add(i32, at + NF_SEQ, 1);
-      wake(i32, at + NF_SEQ);
-    } else if (i32[at + NF_SIGNALED] === 0) {
-      i32[at + NF_SIGNALED] = 1;
-      Atomics.add(i32, at + NF_SEQ, 1);
-      wake(i32, at + NF_SEQ, 1);
-    }
+    wakePutters(i32, at);
   }
 
   /** The put protocol from "not yet locked": wait on NF_SEQ until there is room, ShutDown or the deadline. */

@@ -5,18 +5,18 @@
  * Mirrors src/queue.ts:
  *   7-67     `Shape: Python's Lib/queue.py`       the design: one lock, three notification counters,
  *                                                 one wake-up in flight per condition
- *   311-330  `get(timeout?: number): T {`         lock; an item: take it; else ShutDown/Empty/wait
- *   373-397  `#takeLocked(waited: boolean)` COUNT -= 1; putters asleep, none woken: wake one;
+ *   335-354  `get(timeout?: number): T {`         lock; an item: take it; else ShutDown/Empty/wait
+ *   397-412  `#takeLocked(waited: boolean)` COUNT -= 1; putters asleep, none woken: wake one;
  *                                                 a getter that slept passes one on (#passOnGet)
- *   415-454  `*#getSteps(poll: boolean)`          the getter's loop: register, read NE_SEQ, unlock,
+ *   422-461  `*#getSteps(poll: boolean)`          the getter's loop: register, read NE_SEQ, unlock,
  *                                                 sleep on (NE_SEQ, seen), re-lock (an abort is kept),
  *                                                 unregister; aborted: pass a wake-up on, reject
- *   457-466  `_putLocked(tasks: boolean): void {` UNFINISHED += 1; NE_WAITERS > 0, NE_SIGNALED = 0: wake one
- *   665-679  `#passOnPut(): void {`               a putter that slept, leaving, passes one on
- *   682-730  `*#putSteps(bytes: Uint8Array`       the putter's loop, on (NF_SEQ, seen)
- *   737-749  `taskDone(): void {`                 UNFINISHED -= 1; 0 and joiners: DONE_SEQ += 1, wake all
- *   784-813  `*#joinSteps(): Steps<boolean> {`   the joiner's loop, on (DONE_SEQ, seen)
- *   822-846  `shutdown(immediate = false): void {` SHUT = 1; immediate: discard, count them done;
+ *   464-469  `_putLocked(tasks: boolean): void {` UNFINISHED += 1; NE_WAITERS > 0, NE_SIGNALED = 0: wake one
+ *   668-675  `#passOnPut(): void {`               a putter that slept, leaving, passes one on
+ *   678-726  `*#putSteps(bytes: Uint8Array`       the putter's loop, on (NF_SEQ, seen)
+ *   733-745  `taskDone(): void {`                 UNFINISHED -= 1; 0 and joiners: DONE_SEQ += 1, wake all
+ *   780-809  `*#joinSteps(): Steps<boolean> {`   the joiner's loop, on (DONE_SEQ, seen)
+ *   818-842  `shutdown(immediate = false): void {` SHUT = 1; immediate: discard, count them done;
  *                                                 wake every getter and putter
  * Mirrors src/internal/queue-store.ts:
  *   7-51     `Control block (Int32 words`         the words (their values are checked below)
