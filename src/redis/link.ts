@@ -40,7 +40,7 @@ interface Client {
   unsubscribe(channel: string): Promise<void>;
   on(event: 'error', listener: (e: unknown) => void): unknown;
   off(event: 'error', listener: (e: unknown) => void): unknown;
-  duplicate(): unknown;
+  duplicate(overrides?: { commandOptions?: { timeout?: number } }): unknown;
   close(): Promise<void>;
   destroy(): void;
 }
@@ -65,6 +65,21 @@ export type Outcome<T> = { readonly value: T } | { readonly timedOut: true } | {
 
 /** How long an unsubscribed channel stays subscribed, waiting for the next waiter (ms). */
 const LINGER = 2_000;
+
+/**
+ * How long a command may go unanswered before its caller gets a ConnectionError (ms): a frozen
+ * server must not hang a call. Checked by one watchdog timer of the link (#watch), every
+ * COMMAND_TIMEOUT / 5, while commands are on the wire, instead of node-redis's own command timeout,
+ * which arms a timer (an AbortSignal.timeout) for every command: measured, that doubled the client's
+ * CPU time per round trip.
+ */
+const COMMAND_TIMEOUT = 5_000;
+
+/** A command on the wire (see #watch). */
+interface Pending {
+  readonly at: number;
+  readonly reject: (e: unknown) => void;
+}
 
 /** Reconnect backoff: 20, 40, 80, ... ms, capped at 500 ms. */
 const BACKOFF_MAX = 500;
@@ -116,6 +131,9 @@ export class Link {
   readonly #onClose = new Set<() => void>();
   /** Work deferred by defer() and not finished yet. */
   readonly #deferred = new Set<Promise<void>>();
+  /** Commands sent and not answered yet, oldest first. */
+  readonly #pending = new Set<Pending>();
+  #watchdog: ReturnType<typeof setInterval> | undefined;
   #closed = false;
   #serial = 0;
 
@@ -136,6 +154,8 @@ export class Link {
     const client = createClient({
       url,
       disableOfflineQueue: true,
+      // No per-command timer: the link's watchdog times commands out (COMMAND_TIMEOUT).
+      commandOptions: { timeout: 0 },
       socket: {
         connectTimeout: 5_000,
         // Before the first connection: fail connect(); after it: retry forever.
@@ -143,7 +163,8 @@ export class Link {
           up ? Math.min(20 * 2 ** Math.min(retries, 10), BACKOFF_MAX) : cause,
       },
     }) as unknown as Client;
-    const sub = client.duplicate() as Client;
+    // The subscriber sends few commands: node-redis's own timeout is cheap enough there.
+    const sub = client.duplicate({ commandOptions: { timeout: COMMAND_TIMEOUT } }) as Client;
     // Until the Link listens, errors of a failing first connection must not be unhandled.
     const ignore = () => {};
     client.on('error', ignore);
@@ -188,16 +209,54 @@ export class Link {
     if (this.#closed) throw new ConnectionError('weft/redis: the connection is closed');
     const tail = [String(keys.length), ...keys, ...args.map(String)];
     try {
-      if (s.sha === undefined) s.sha = String(await this.#cmd.sendCommand(['SCRIPT', 'LOAD', s.source]));
+      if (s.sha === undefined) s.sha = String(await this.#send(['SCRIPT', 'LOAD', s.source]));
       try {
-        return await this.#cmd.sendCommand(['EVALSHA', s.sha, ...tail]);
+        return await this.#send(['EVALSHA', s.sha, ...tail]);
       } catch (e) {
         if (!(e instanceof ErrorReply) || !e.message.startsWith('NOSCRIPT')) throw e;
-        return await this.#cmd.sendCommand(['EVAL', s.source, ...tail]);
+        return await this.#send(['EVAL', s.source, ...tail]);
       }
     } catch (e) {
       throw this.#translate(e, s.name);
     }
+  }
+
+  /** Sends one command on the command connection; rejects if it is not answered within COMMAND_TIMEOUT. */
+  #send(args: string[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const p: Pending = { at: now(), reject };
+      this.#pending.add(p);
+      this.#watch();
+      this.#cmd.sendCommand(args).then(
+        (v) => {
+          this.#pending.delete(p);
+          resolve(v);
+        },
+        (e: unknown) => {
+          this.#pending.delete(p);
+          reject(e);
+        },
+      );
+    });
+  }
+
+  /** Starts the watchdog of #pending, unless it runs; it stops itself once nothing is pending. */
+  #watch(): void {
+    if (this.#watchdog !== undefined) return;
+    this.#watchdog = setInterval(() => {
+      const t = now();
+      for (const p of this.#pending) {
+        if (t - p.at < COMMAND_TIMEOUT) break;
+        this.#pending.delete(p);
+        p.reject(new ConnectionError(`weft/redis: the server did not answer within ${COMMAND_TIMEOUT} ms`));
+      }
+      if (this.#pending.size === 0) {
+        clearInterval(this.#watchdog);
+        this.#watchdog = undefined;
+      }
+    }, COMMAND_TIMEOUT / 5);
+    // The socket keeps the process alive while a command is on the wire; this timer need not.
+    (this.#watchdog as { unref?: () => void }).unref?.();
   }
 
   #translate(e: unknown, where: string): Error {
@@ -329,6 +388,8 @@ export class Link {
       w.wake?.('lost');
     }
     for (const c of this.#channels.values()) if (c.linger !== undefined) clearTimeout(c.linger);
+    if (this.#watchdog !== undefined) clearInterval(this.#watchdog);
+    this.#watchdog = undefined;
     this.#channels.clear();
     const quit = async (c: Client) => {
       try {
