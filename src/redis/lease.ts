@@ -63,7 +63,16 @@
 
 import { RuntimeError, rangeError, TimeoutError, typeError } from '../errors.js';
 import { checkTimeout, deadlineOf, now } from '../internal/timeout.js';
-import { type Attempt, checkLease, checkName, type Link, type Outcome, script, signalOf } from './link.js';
+import {
+  type Attempt,
+  checkLease,
+  checkName,
+  type Link,
+  nextTurn,
+  type Outcome,
+  script,
+  signalOf,
+} from './link.js';
 
 const CLOCK = `
 local t = redis.call('TIME')
@@ -165,7 +174,7 @@ const CANCEL = script('cancel', `redis.call('ZREM', KEYS[1], ARGV[1]) return 0`)
  * How long a releaser may keep re-taking a contended lock before it must wake the waiters (ms),
  * counted from its first release that found waiters (its streak).
  */
-const BARGE_MS = 10;
+const BARGE_MS = 20;
 
 /**
  * How long a releaser that woke the waiters may not re-take what it released, unless one of them has
@@ -212,7 +221,10 @@ export class Lease implements LockHeld {
   readonly token: number;
   readonly member: string;
   readonly #engine: Leases;
-  readonly #ctl = new AbortController();
+  /** Made when `signal` is first read (most holders never read it); aborted once the lease is lost. */
+  #ctl: AbortController | undefined;
+  /** Why the lease was lost, once it is. */
+  #lost: Error | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Monotonic time at which the last successful renewal (or the acquisition) was sent. */
   #confirmed: number;
@@ -229,12 +241,16 @@ export class Lease implements LockHeld {
   }
 
   get signal(): AbortSignal {
+    if (this.#ctl === undefined) {
+      this.#ctl = new AbortController();
+      if (this.#lost !== undefined) this.#ctl.abort(this.#lost);
+    }
     return this.#ctl.signal;
   }
 
   /** Whether this holder may still believe it holds the lease. */
   get alive(): boolean {
-    return !this.#done && !this.#ctl.signal.aborted;
+    return !this.#done && this.#lost === undefined;
   }
 
   #schedule(ms: number): void {
@@ -285,7 +301,8 @@ export class Lease implements LockHeld {
     this.#stop();
     const e = new Error(`${this.#engine.what}: the lease is lost: ${why}`);
     e.name = 'LeaseLostError';
-    this.#ctl.abort(e);
+    this.#lost = e;
+    this.#ctl?.abort(e);
   }
 
   /** Stops renewing; the caller removes the lease from the server. Returns false if it was already lost. */
@@ -391,6 +408,13 @@ export class Leases {
    * does not loop pays nothing for its waiters' sake, and one that stops looping leaves no lease behind.
    */
   #afterRelease(before: number, owed: boolean): void {
+    if (!owed && this.#retaken === undefined) {
+      // Nothing owed to the waiters: only learn whether this handle loops.
+      nextTurn(() => {
+        this.#looping = this.#acquires !== before;
+      });
+      return;
+    }
     this.link.defer(async () => {
       this.#looping = this.#acquires !== before;
       const left = this.#retaken;

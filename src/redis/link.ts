@@ -5,7 +5,8 @@
  * Commands: every state change is one Lua script (EVALSHA; on NOSCRIPT, after a server restart or a
  * SCRIPT FLUSH, EVAL, which also caches it again). The client's offline queue is off, so a command sent
  * while disconnected rejects at once instead of waiting for a reconnect: it becomes a ConnectionError,
- * never a `false`. The client reconnects by itself with a capped backoff.
+ * never a `false`. The client reconnects by itself with a capped backoff. A command not answered within
+ * COMMAND_TIMEOUT (a frozen server) rejects with ConnectionError too (one watchdog timer, #watch).
  *
  * Notifications: each primitive has one pub/sub channel; its scripts PUBLISH there when they free
  * something (a release, a set, a barrier pass). The subscriber connection is subscribed to a channel
@@ -424,7 +425,7 @@ function sleep(
 }
 
 /** The next turn of the event loop: setImmediate where it exists (Node, Bun, Deno), else a 0 ms timer. */
-const nextTurn: (fn: () => void) => void =
+export const nextTurn: (fn: () => void) => void =
   (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate ?? ((fn) => setTimeout(fn, 0));
 
 /** Hides a password in a URL for messages. */
