@@ -21,10 +21,15 @@
  *            and a permit is still free after ours, PUBLISH so another waiter takes it.
  *   RENEW    our lease alive -> expiry = now+lease, 1; expired or gone -> remove it, PUBLISH, 0.
  *   RELEASE  remove the given leases; drop lapsed waiters; if none wait -> {alive, 0, -1}. If some
- *            wait: told to wake -> PUBLISH, SET {P}:yield; else, given a member and a lease that was
+ *            wait: told to wake -> PUBLISH the oldest waiter's id (one lease freed; else 'free', for
+ *            all), SET {P}:yield; else, given a member and a lease that was
  *            alive, re-take: add that member (INCR the fence) -> {alive, waiting, fence}; else
  *            nothing (the caller owes a WAKE) -> {alive, waiting, -1}.
- *   WAKE     PUBLISH.   CANCEL: unregister a waiter that gave up (timeout, abort, error).
+ *   WAKE     PUBLISH the oldest waiter's id.   CANCEL: unregister a waiter that gave up.
+ * {P}:waiters is in order of registration: a failed ACQUIRE adds its waiter if missing (NX) and
+ * refreshes it only on the waiter's own re-check timer (ARGV[9]), so the oldest registered waiter is
+ * the one woken by name (roughly FIFO; the other waiters see the message and re-check a little later
+ * in case the named one is gone, link.ts OTHER_MS).
  *   COUNT    check value; drop expired leases (PUBLISH if any); -> value - live leases.
  * Invariant: the live members of {P}:leases are at most value; a member is live while its score is
  * in the future by the server's clock, whatever the TTL of any key (the ZSET itself never expires, so
@@ -64,6 +69,7 @@
 import { RuntimeError, rangeError, TimeoutError, typeError } from '../errors.js';
 import { checkTimeout, deadlineOf, now } from '../internal/timeout.js';
 import {
+  ADDRESSED,
   type Attempt,
   checkLease,
   checkName,
@@ -87,11 +93,16 @@ elseif v ~= ARGV[1] then return redis.error_reply('WEFTVALUE the server holds va
 
 /**
  * KEYS: leases, meta, fence, waiters, yield. ARGV: value, lease, member, channel, isLock, waiter id or
- * '', waiter ttl, handle id.
+ * '', waiter ttl, handle id, '1' to refresh the waiter's registration (else only add it if missing).
  */
 const ACQUIRE = script(
   'acquire',
   `${CLOCK}${CHECK}
+local function register()
+  if ARGV[6] == '' then return end
+  if ARGV[9] == '1' then redis.call('ZADD', KEYS[4], now + tonumber(ARGV[7]), ARGV[6])
+  else redis.call('ZADD', KEYS[4], 'NX', now + tonumber(ARGV[7]), ARGV[6]) end
+end
 local value = tonumber(ARGV[1])
 local dropped = redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local live = redis.call('ZCARD', KEYS[1])
@@ -106,10 +117,10 @@ if live < value then
     if dropped > 0 and live + 1 < value then redis.call('PUBLISH', ARGV[4], 'free') end
     return {1, fence, dropped}
   end
-  if ARGV[6] ~= '' then redis.call('ZADD', KEYS[4], now + tonumber(ARGV[7]), ARGV[6]) end
+  register()
   return {0, redis.call('PTTL', KEYS[5]), 0}
 end
-if ARGV[6] ~= '' then redis.call('ZADD', KEYS[4], now + tonumber(ARGV[7]), ARGV[6]) end
+register()
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if not first[2] then return {0, -1, 0} end
 return {0, tonumber(first[2]) - now, 0}
@@ -152,7 +163,9 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 local waiting = redis.call('ZCARD', KEYS[2])
 if waiting == 0 then return {alive, 0, -1} end
 if ARGV[2] == '1' then
-  redis.call('PUBLISH', ARGV[1], 'free')
+  local to = 'free'
+  if #ARGV == 8 then to = redis.call('ZRANGE', KEYS[2], 0, 0)[1] end
+  redis.call('PUBLISH', ARGV[1], to)
   redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4])
   return {alive, waiting, -1}
 end
@@ -164,8 +177,13 @@ return {alive, waiting, fence}
 `,
 );
 
-/** ARGV: channel. */
-const WAKE = script('wake', `redis.call('PUBLISH', ARGV[1], 'free') return 0`);
+/** KEYS: waiters. ARGV: channel. */
+const WAKE = script(
+  'wake',
+  `local first = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
+redis.call('PUBLISH', ARGV[1], first or 'free')
+return 0`,
+);
 
 /** KEYS: waiters. ARGV: waiter id. */
 const CANCEL = script('cancel', `redis.call('ZREM', KEYS[1], ARGV[1]) return 0`);
@@ -428,7 +446,7 @@ export class Leases {
         );
       } else if (owed && !this.#looping) {
         this.#streak = undefined;
-        await this.link.run(WAKE, [], [this.channel]);
+        await this.link.run(WAKE, [this.keys[3]], [this.channel]);
       }
     });
   }
@@ -451,9 +469,13 @@ export class Leases {
     const L = this.lease;
     let sent = 0;
     // Once subscribed, an attempt that fails registers this waiter in {P}:waiters (for ~2 leases).
-    const waiter = `w${member}`;
+    const waiter = `${ADDRESSED}${member}`;
     let registered = false;
-    const attempt = async (_message: string | undefined, joined: boolean): Promise<Attempt<number>> => {
+    const attempt = async (
+      _message: string | undefined,
+      joined: boolean,
+      recheck: boolean,
+    ): Promise<Attempt<number>> => {
       sent = now();
       if (joined) registered = true;
       const r = (await this.link.run(ACQUIRE, this.keys, [
@@ -465,6 +487,7 @@ export class Leases {
         joined ? waiter : '',
         2 * L + 1000,
         this.#id,
+        recheck ? 1 : 0,
       ])) as [number, number, number];
       if (r[0] === 1) {
         registered = false;
@@ -478,7 +501,7 @@ export class Leases {
     };
     let outcome: Outcome<number>;
     try {
-      outcome = await this.link.waitFor(this.channel, attempt, deadline, signal);
+      outcome = await this.link.waitFor(this.channel, attempt, deadline, signal, waiter);
     } finally {
       if (registered) this.link.defer(() => this.link.run(CANCEL, [this.keys[3]], [waiter]));
     }

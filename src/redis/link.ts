@@ -19,6 +19,9 @@
  *   3. note the waiter's message count; attempt; done -> return.
  *   4. if a message arrived since the note, go to 3; else sleep until a message, the re-check delay
  *      the attempt asked for, the deadline, an abort, or the loss of the connection; then go to 3.
+ * A message may name one waiter (ADDRESSED: a lease's release wakes its oldest waiter): the others of
+ * that channel do not retry at once but sleep at most OTHER_MS more, then retry, so a named waiter
+ * that is gone costs the rest OTHER_MS, never a hang.
  * No lost wake-up: from step 2 on, every PUBLISH on the channel reaches the waiter (the subscription
  * is acknowledged before the attempt of step 3 is sent, and Redis delivers a PUBLISH to every channel
  * subscribed when it runs). A PUBLISH that happens before an attempt is seen by that attempt's script
@@ -64,6 +67,16 @@ export type Attempt<T> = { readonly value: T } | { readonly retryIn: number };
 /** How a wait ended. */
 export type Outcome<T> = { readonly value: T } | { readonly timedOut: true } | { readonly aborted: true };
 
+/** The start of a message addressed to one waiter (its id); any other message is for every waiter. */
+export const ADDRESSED = 'w';
+
+/**
+ * How long a waiter that saw a message addressed to another waiter may sleep before it re-checks
+ * (ms): the named waiter normally takes what was freed within a wake-up (~1-2 ms); if it is gone
+ * (killed, timed out), the others find the permit free by then.
+ */
+const OTHER_MS = 50;
+
 /** How long an unsubscribed channel stays subscribed, waiting for the next waiter (ms). */
 const LINGER = 2_000;
 
@@ -86,12 +99,18 @@ interface Pending {
 const BACKOFF_MAX = 500;
 
 interface Waiter {
-  /** Number of messages received so far. */
+  /** The waiter's name in messages addressed to one waiter (lease waiters), if it has one. */
+  readonly id: string | undefined;
+  /** Number of messages received so far (messages addressed to another waiter not counted). */
   seq: number;
+  /** Set when a message addressed to another waiter arrived: re-check by then, in case that one is gone. */
+  soon: number | undefined;
+  /** Whether the last sleep ended by its timer (a re-check). */
+  timedOut: boolean;
   /** The last message received. */
   last: string | undefined;
   /** Set while the waiter sleeps: wakes it. */
-  wake: ((why: 'message' | 'lost') => void) | undefined;
+  wake: ((why: 'message' | 'other' | 'lost') => void) | undefined;
   /** Set when the connection was lost under it. */
   error: ConnectionError | undefined;
 }
@@ -290,7 +309,15 @@ export class Link {
     if (c === undefined) {
       const entry: Channel = { waiters: new Set(), subscribed: Promise.resolve(), linger: undefined };
       const listener = (message: string) => {
+        // A message that names a waiter (ADDRESSED) is for that waiter only; the others re-check a
+        // little later, in case the named one is gone (see waitFor).
+        const to = message.startsWith(ADDRESSED) ? message : undefined;
         for (const x of entry.waiters) {
+          if (to !== undefined && x.id !== undefined && x.id !== to) {
+            x.soon ??= now() + OTHER_MS;
+            x.wake?.('other');
+            continue;
+          }
           x.seq++;
           x.last = message;
           x.wake?.('message');
@@ -331,28 +358,48 @@ export class Link {
    */
   async waitFor<T>(
     channel: string,
-    attempt: (message: string | undefined, joined: boolean) => Promise<Attempt<T>>,
+    attempt: (message: string | undefined, joined: boolean, recheck: boolean) => Promise<Attempt<T>>,
     deadline: number,
     signal: AbortSignal | undefined,
+    id?: string,
   ): Promise<Outcome<T>> {
     if (signal?.aborted) return { aborted: true };
-    let r = await attempt(undefined, false);
+    let r = await attempt(undefined, false, false);
     if ('value' in r) return r;
     if (now() >= deadline) return { timedOut: true };
-    const w: Waiter = { seq: 0, last: undefined, wake: undefined, error: undefined };
+    const w: Waiter = {
+      id,
+      seq: 0,
+      soon: undefined,
+      timedOut: false,
+      last: undefined,
+      wake: undefined,
+      error: undefined,
+    };
     try {
       await this.#join(channel, w);
       for (;;) {
         if (w.error) throw w.error;
         if (signal?.aborted) return { aborted: true };
         const seq = w.seq;
-        r = await attempt(w.last, true);
+        const recheck = w.timedOut;
+        w.timedOut = false;
+        w.soon = undefined;
+        r = await attempt(w.last, true, recheck);
         if ('value' in r) return r;
         if (w.error) throw w.error;
         if (now() >= deadline) return { timedOut: true };
         if (w.seq !== seq) continue;
-        const why = await sleep(w, Math.min(Math.max(r.retryIn, 1), deadline - now()), signal);
-        if (why === 'abort') return { aborted: true };
+        const until = now() + Math.min(Math.max(r.retryIn, 1), deadline - now());
+        for (;;) {
+          const by = Math.min(until, w.soon ?? until);
+          const why = await sleep(w, by - now(), signal);
+          if (why === 'abort') return { aborted: true };
+          // The attempt's own re-check (not the early one that a message for another waiter asked for).
+          if (why === 'timer') w.timedOut = by === until;
+          // A message for another waiter: sleep on, but no longer than w.soon.
+          if (why !== 'other') break;
+        }
       }
     } finally {
       this.#leave(channel, w);
@@ -409,9 +456,9 @@ function sleep(
   w: Waiter,
   ms: number,
   signal: AbortSignal | undefined,
-): Promise<'message' | 'timer' | 'abort'> {
+): Promise<'message' | 'other' | 'timer' | 'abort'> {
   return new Promise((resolve) => {
-    const done = (why: 'message' | 'timer' | 'abort' | 'lost') => {
+    const done = (why: 'message' | 'other' | 'timer' | 'abort' | 'lost') => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       w.wake = undefined;

@@ -177,6 +177,25 @@ describe('Lock and Semaphore', () => {
     assert.equal(await mine.locked(), false);
   });
 
+  test('a release wakes the oldest waiter by name; if that one is gone, the others still get the lock', async () => {
+    const l = fresh('l');
+    const held = await a.lock(l).holdAsync(); // lease 30 s: without a re-check the waiter would wait that long
+    const raw = createClient({ url: URL_ });
+    await raw.connect();
+    try {
+      // A waiter registered before everyone else, whose process is gone: the release names it.
+      await raw.zAdd(`{${prefix}${l}}:waiters`, { score: Date.now() + 20_000, value: 'wgone:1' });
+      const w = b.lock(l).holdAsync(10_000);
+      assert.ok(await pending(w, 100));
+      await held.release();
+      const got = await watchdog(w, 3_000, 'the waiter that was not named');
+      assert.ok(got.token > held.token);
+      await got.release();
+    } finally {
+      await raw.close();
+    }
+  });
+
   test('a release that wakes a waiter yields to it: the waiter gets the lock, not the releaser again', async () => {
     const l = fresh('l');
     const mine = a.lock(l);
