@@ -20,11 +20,11 @@
  *            until {P}:yield lapses), or -1 if none is held (value 0)}. If it dropped expired leases
  *            and a permit is still free after ours, PUBLISH so another waiter takes it.
  *   RENEW    our lease alive -> expiry = now+lease, 1; expired or gone -> remove it, PUBLISH, 0.
- *   RELEASE  remove the given leases; drop lapsed waiters; if none wait -> {alive, 0, -1}. If some
- *            wait: told to wake -> PUBLISH the oldest waiter's id (one lease freed; else 'free', for
- *            all), SET {P}:yield; else, given a member and a lease that was
- *            alive, re-take: add that member (INCR the fence) -> {alive, waiting, fence}; else
- *            nothing (the caller owes a WAKE) -> {alive, waiting, -1}.
+ *   RELEASE  told to re-take one lease that is alive while someone waits: give it a new expiry
+ *            (same member) and INCR the fence -> {1, waiting, fence}. Else remove the given leases;
+ *            drop lapsed waiters; if none wait -> {alive, 0, -1}; told to wake -> PUBLISH the oldest
+ *            waiter's id (one lease freed; else 'free', for all), SET {P}:yield; else nothing (the
+ *            caller owes a WAKE) -> {alive, waiting, -1}.
  *   WAKE     PUBLISH the oldest waiter's id.   CANCEL: unregister a waiter that gave up.
  * {P}:waiters is in order of registration: a failed ACQUIRE adds its waiter if missing (NX) and
  * refreshes it only on the waiter's own re-check timer (ARGV[9]), so the oldest registered waiter is
@@ -145,12 +145,26 @@ return 1
 
 /**
  * KEYS: leases, waiters, yield, fence. ARGV: channel, '1' to PUBLISH if anyone waits (else the caller
- * owes a WAKE), handle id, YIELD_MS, member to re-take with if anyone waits and no PUBLISH is due (or
- * ''), lease, isLock, member... -> {alive, waiting, fence of the re-take or -1}.
+ * owes a WAKE), handle id, YIELD_MS, '1' to re-take the one member if it is alive and anyone waits,
+ * lease, isLock, member... -> {alive, waiting, fence of the re-take or -1}.
  */
 const RELEASE = script(
   'release',
   `${CLOCK}
+if ARGV[5] == '1' and #ARGV == 8 then
+  -- The re-take of a loop, kept short: our lease alive and someone waiting (lapsed waiters counted
+  -- too: they only prolong the streak) -> the same member, a new expiry, a new token.
+  local s = redis.call('ZSCORE', KEYS[1], ARGV[8])
+  if s and tonumber(s) > now then
+    local waiting = redis.call('ZCARD', KEYS[2])
+    if waiting > 0 then
+      redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[6]), ARGV[8])
+      local fence = 0
+      if ARGV[7] == '1' then fence = redis.call('INCR', KEYS[4]) end
+      return {1, waiting, fence}
+    end
+  end
+end
 local alive = 0
 for i = 8, #ARGV do
   local s = redis.call('ZSCORE', KEYS[1], ARGV[i])
@@ -169,11 +183,7 @@ if ARGV[2] == '1' then
   redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4])
   return {alive, waiting, -1}
 end
-if ARGV[5] == '' or alive == 0 then return {alive, waiting, -1} end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[6]), ARGV[5])
-local fence = 0
-if ARGV[7] == '1' then fence = redis.call('INCR', KEYS[4]) end
-return {alive, waiting, fence}
+return {alive, waiting, -1}
 `,
 );
 
@@ -399,16 +409,26 @@ export class Leases {
     const t = now();
     // Wake the waiters now unless this handle is in a loop whose streak is young.
     const wake = !this.#looping || (this.#streak !== undefined && t - this.#streak >= BARGE_MS);
-    const again = retake && !wake && members.length === 1 ? this.link.member() : '';
+    const again = retake && !wake && members.length === 1;
     const before = this.#acquires;
     const [alive, waiting, token] = (await this.link.run(
       RELEASE,
       [this.keys[0], this.keys[3], this.keys[4], this.keys[2]],
-      [this.channel, wake ? 1 : 0, this.#id, YIELD_MS, again, this.lease, this.isLock ? 1 : 0, ...members],
+      [
+        this.channel,
+        wake ? 1 : 0,
+        this.#id,
+        YIELD_MS,
+        again ? 1 : 0,
+        this.lease,
+        this.isLock ? 1 : 0,
+        ...members,
+      ],
     )) as [number, number, number];
     if (waiting === 0 || wake) this.#streak = undefined;
     else this.#streak ??= t;
-    if (token >= 0) this.#retaken = { member: again, token, sent: t };
+    // The re-taken lease keeps the released one's member (that Lease is detached: one live Lease per member).
+    if (token >= 0) this.#retaken = { member: members[0]!, token, sent: t };
     this.#afterRelease(before, waiting > 0 && !wake);
     return alive;
   }
