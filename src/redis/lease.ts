@@ -377,8 +377,11 @@ export class Leases {
   #looping = false;
   /** Since when this handle has been re-taking while others wait, without waking them (a streak). */
   #streak: number | undefined;
-  /** A lease that the last RELEASE took for this handle, until its next acquire uses it. */
-  #retaken: Retaken | undefined;
+  /**
+   * Leases that RELEASEs took for this handle's next acquires, until those use them (several only if
+   * several releases of this handle answer in one turn: permits of a Semaphore).
+   */
+  readonly #retaken: Retaken[] = [];
 
   constructor(link: Link, what: string, name: unknown, value: number, options: unknown, isLock: boolean) {
     checkName(name, what);
@@ -428,7 +431,7 @@ export class Leases {
     if (waiting === 0 || wake) this.#streak = undefined;
     else this.#streak ??= t;
     // The re-taken lease keeps the released one's member (that Lease is detached: one live Lease per member).
-    if (token >= 0) this.#retaken = { member: members[0]!, token, sent: t };
+    if (token >= 0) this.#retaken.push({ member: members[0]!, token, sent: t });
     this.#afterRelease(before, waiting > 0 && !wake);
     return alive;
   }
@@ -438,15 +441,15 @@ export class Leases {
    * (PUBLISH) and marks {P}:yield so that this handle cannot re-take what it released before one of
    * them does (for at most YIELD_MS). But a handle that re-takes what it released at once (its acquire
    * is called before the next turn, as in a loop) is "looping", and while its streak is younger than
-   * BARGE_MS its RELEASE neither publishes nor frees the lock: in the same script it re-takes it under
-   * a new member with a new fencing token, for the acquire that comes next (#retaken; that acquire
-   * then costs no round trip). If none comes before the next turn, the re-taken lease is released
-   * here and the waiters woken (the WAKE is owed). So a loop under contention costs one round trip per
+   * BARGE_MS its RELEASE neither publishes nor frees the lock: in the same script it re-takes it (the
+   * same member, a new expiry and a new fencing token), for the acquire that comes next (#retaken;
+   * that acquire then costs no round trip). If none comes before the next turn, the re-taken lease is
+   * released here and the waiters woken (the WAKE is owed). So a loop under contention costs one round trip per
    * cycle, and the waiters take over every BARGE_MS (parking_lot's "eventual fairness"); a handle that
    * does not loop pays nothing for its waiters' sake, and one that stops looping leaves no lease behind.
    */
   #afterRelease(before: number, owed: boolean): void {
-    if (!owed && this.#retaken === undefined) {
+    if (!owed && this.#retaken.length === 0) {
       // Nothing owed to the waiters: only learn whether this handle loops.
       nextTurn(() => {
         this.#looping = this.#acquires !== before;
@@ -455,14 +458,13 @@ export class Leases {
     }
     this.link.defer(async () => {
       this.#looping = this.#acquires !== before;
-      const left = this.#retaken;
-      this.#retaken = undefined;
-      if (left !== undefined) {
+      const left = this.#retaken.splice(0);
+      if (left.length > 0) {
         this.#streak = undefined;
         await this.link.run(
           RELEASE,
           [this.keys[0], this.keys[3], this.keys[4], this.keys[2]],
-          [this.channel, 1, this.#id, YIELD_MS, '', this.lease, 0, left.member],
+          [this.channel, 1, this.#id, YIELD_MS, 0, this.lease, 0, ...left.map((r) => r.member)],
         );
       } else if (owed && !this.#looping) {
         this.#streak = undefined;
@@ -477,9 +479,9 @@ export class Leases {
     const ms = checkTimeout(timeout, where);
     const signal = signalOf(options, where);
     this.#acquires++;
-    const retaken = this.#retaken;
+    const retaken = this.#retaken[0];
     if (retaken !== undefined && !signal?.aborted && !this.link.closed) {
-      this.#retaken = undefined;
+      this.#retaken.shift();
       const lease = new Lease(this, retaken.member, retaken.token, retaken.sent);
       this.#held.push(lease);
       return lease;
