@@ -4,7 +4,9 @@
  * exports WEFT_REDIS_URL). Every process is a separate child (child.ts), so each measures what a
  * real deployment sees: one client per process.
  *   latency     release in one process -> acquire returns in another (the waiter is already waiting)
- *   contended   4 processes acquire + release a lock in a loop for a fixed time: acquisitions/s
+ *   contended   4 processes acquire + release a lock in a loop for a fixed time: acquisitions/s;
+ *               every competitor once per round, interleaved, 5 rounds (3 with --quick): medians,
+ *               and weft's ratio to each (the raw loop is the ceiling of a bare SET NX / DEL)
  *   semaphore   4 processes on a semaphore of 2: hand-offs/s (redis-semaphore's Semaphore beside it)
  *   fan-out     10 waiting processes, one set(): until the last one returns (weft Event; raw pub/sub)
  *   commands    sent by clients (MONITOR, script-internal commands not counted): per uncontended
@@ -27,6 +29,7 @@ const ROUNDS = QUICK ? 15 : 40;
 const LOOP_MS = QUICK ? 1500 : 3000;
 const IDLE_MS = QUICK ? 2000 : 4000;
 const FAN_ROUNDS = QUICK ? 6 : 15;
+const CONTENDED_ROUNDS = QUICK ? 3 : 5;
 const LEASE = 1000;
 const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
 const abs = () => performance.timeOrigin + performance.now();
@@ -245,18 +248,31 @@ async function main(): Promise<void> {
     }
     return;
   }
+  // Competitors interleaved, CONTENDED_ROUNDS times: the median of each, so that a burst of load from
+  // elsewhere on the machine falls on every competitor alike.
+  const runs: Record<string, { perSecond: number; jain: number }[]> = Object.fromEntries(
+    LOCKS.map((w) => [w, []]),
+  );
+  const semRuns: Record<string, number[]> = { weft: [], 'redis-semaphore': [] };
+  for (let round = 0; round < CONTENDED_ROUNDS; round++) {
+    for (const who of LOCKS) {
+      progress(`contended lock, ${who} (round ${round + 1} of ${CONTENDED_ROUNDS})`);
+      runs[who]!.push(await contended(who, 'lock', 1));
+    }
+    for (const who of ['weft', 'redis-semaphore'] as const) {
+      progress(`semaphore, ${who} (round ${round + 1} of ${CONTENDED_ROUNDS})`);
+      semRuns[who]!.push((await contended(who, 'semaphore', 2)).perSecond);
+    }
+  }
   for (const who of LOCKS) {
-    progress(`contended lock, ${who}`);
-    const c = await contended(who, 'lock', 1);
-    rows[who]!.contended = c.perSecond;
-    rows[who]!.jain = c.jain;
+    const r = runs[who]!;
+    rows[who]!.contendedRuns = r.map((x) => Math.round(x.perSecond)).join(' ');
+    rows[who]!.contended = median(r.map((x) => x.perSecond));
+    rows[who]!.jain = median(r.map((x) => x.jain));
+    progress(`commands per contended acquisition, ${who}`);
     rows[who]!.commandsPerContended = (await contended(who, 'lock', 1, 1000, true)).commandsPerAcquire;
   }
-  for (const who of ['weft', 'redis-semaphore'] as const) {
-    progress(`semaphore, ${who}`);
-    const s = await contended(who, 'semaphore', 2);
-    rows[who]!.semaphore = s.perSecond;
-  }
+  for (const who of ['weft', 'redis-semaphore'] as const) rows[who]!.semaphore = median(semRuns[who]!);
   progress('commands per acquire + release');
   for (const who of LOCKS) rows[who]!.commandsPerAcquireRelease = await uncontended(who);
   for (const who of LOCKS) {
@@ -273,15 +289,22 @@ async function main(): Promise<void> {
   const lines = [
     `Redis benchmark (one local redis-server, loopback; lease ${LEASE} ms; load average ${load.join(' ')})`,
     '',
-    '| | wake latency median (p90), ms | contended lock, acq/s (4 procs) | Jain | semaphore of 2, acq/s (4 procs) | commands per acquire+release | commands per contended acquisition | idle waiter, commands/s |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| | wake latency median (p90), ms | contended lock, acq/s (4 procs) | weft vs this | Jain | semaphore of 2, acq/s (4 procs) | commands per acquire+release | commands per contended acquisition | idle waiter, commands/s |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const who of LOCKS) {
     const r = rows[who]!;
+    const ratio =
+      who === 'weft' ? '—' : `${f((rows.weft!.contended as number) / (r.contended as number), 2)}x`;
+    r.weftRatio = who === 'weft' ? 1 : (rows.weft!.contended as number) / (r.contended as number);
     lines.push(
-      `| ${who} | ${f(r.latencyMedian, 2)} (${f(r.latencyP90, 2)}) | ${k(r.contended)} | ${f(r.jain, 2)} | ${k(r.semaphore)} | ${f(r.commandsPerAcquireRelease)} | ${f(r.commandsPerContended)} | ${f(r.idleCommandsPerSecond)} |`,
+      `| ${who} | ${f(r.latencyMedian, 2)} (${f(r.latencyP90, 2)}) | ${k(r.contended)} | ${ratio} | ${f(r.jain, 2)} | ${k(r.semaphore)} | ${f(r.commandsPerAcquireRelease)} | ${f(r.commandsPerContended)} | ${f(r.idleCommandsPerSecond)} |`,
     );
   }
+  lines.push('');
+  lines.push(
+    `Contended: the median of ${CONTENDED_ROUNDS} interleaved runs of ${LOOP_MS} ms each (runs, acq/s: ${LOCKS.map((w) => `${w} ${rows[w]!.contendedRuns}`).join('; ')}).`,
+  );
   lines.push('');
   lines.push(
     `Event fan-out to 10 waiting processes, until the last returns: weft ${f(fan.weft.median, 2)} ms median (p90 ${f(fan.weft.p90, 2)}); raw pub/sub ${f(fan.pubsub.median, 2)} ms (p90 ${f(fan.pubsub.p90, 2)}).`,

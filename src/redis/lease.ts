@@ -8,29 +8,42 @@
  *   {P}:fence    STRING  fencing counter of a Lock (INCR at every acquisition; never expires)
  *   {P}:waiters  ZSET  member: a subscribed waiter, score: when its registration lapses (~2 leases,
  *                      refreshed by each of its attempts), so a dead waiter costs nothing for long
+ *   {P}:yield    STRING  the handle that last woke the waiters on release, PX YIELD_MS: it may not
+ *                      re-take a free permit while this exists; deleted by the next other acquirer
  *   {P}:ch       pub/sub channel: a message whenever permits may have become free
  *
  * Scripts (each runs atomically on the server):
- *   ACQUIRE  check value; drop expired leases (ZREMRANGEBYSCORE -inf now); if fewer than value remain,
- *            add ours with expiry now+lease (and INCR the fence for a Lock), unregister the waiter
- *            -> {1, fence, dropped}; else register the waiter (if subscribed) and -> {0, ms until the
- *            earliest lease expires, or -1 if none is held (value 0)}. If it dropped expired leases and
- *            a permit is still free after ours, PUBLISH so another waiter takes it.
+ *   ACQUIRE  check value; drop expired leases (ZREMRANGEBYSCORE -inf now); if fewer than value remain
+ *            and {P}:yield does not name this handle, add ours with expiry now+lease (and INCR the
+ *            fence for a Lock), unregister the waiter, DEL {P}:yield -> {1, fence, dropped}; else
+ *            register the waiter (if subscribed) and -> {0, ms until the earliest lease expires (or
+ *            until {P}:yield lapses), or -1 if none is held (value 0)}. If it dropped expired leases
+ *            and a permit is still free after ours, PUBLISH so another waiter takes it.
  *   RENEW    our lease alive -> expiry = now+lease, 1; expired or gone -> remove it, PUBLISH, 0.
- *   RELEASE  remove the given leases; drop lapsed waiters; PUBLISH if some wait (unless told not to)
- *            -> {how many leases were alive, waiters}.
- *   WAKE     PUBLISH.   CANCEL: unregister a waiter that gave up (timeout, abort, error).
+ *   RELEASE  told to re-take one lease that is alive while someone waits: give it a new expiry
+ *            (same member) and INCR the fence -> {1, waiting, fence}. Else remove the given leases;
+ *            drop lapsed waiters; if none wait -> {alive, 0, -1}; told to wake -> PUBLISH the oldest
+ *            waiter's id (one lease freed; else 'free', for all), SET {P}:yield; else nothing (the
+ *            caller owes a WAKE) -> {alive, waiting, -1}.
+ *   WAKE     PUBLISH the oldest waiter's id.   CANCEL: unregister a waiter that gave up.
+ * {P}:waiters is in order of registration: a failed ACQUIRE adds its waiter if missing (NX) and
+ * refreshes it only on the waiter's own re-check timer (ARGV[9]), so the oldest registered waiter is
+ * the one woken by name (roughly FIFO; the other waiters see the message and re-check a little later
+ * in case the named one is gone, link.ts OTHER_MS).
  *   COUNT    check value; drop expired leases (PUBLISH if any); -> value - live leases.
  * Invariant: the live members of {P}:leases are at most value; a member is live while its score is
  * in the future by the server's clock, whatever the TTL of any key (the ZSET itself never expires, so
  * a dead holder's lease is seen and dropped by the next caller, which is how it learns of it).
  *
- * Releasing: RELEASE PUBLISHes if someone is registered as waiting. A handle seen re-taking the lock
- * at once after its last release (a loop) defers that to a WAKE at the next turn of the event loop,
- * skipped while it is re-taking, for at most BARGE_MS in a row (Leases.afterRelease). So an
- * uncontended acquire + release is two commands, a release wakes its waiters in the same round trip,
- * and a process holding a contended lock in a tight loop is not forced to hand it over at every
- * release (a cross-process wake-up each time).
+ * Releasing (Leases.drop, #afterRelease): an uncontended acquire + release is two commands, and a
+ * release that finds waiters wakes them in the same round trip and steps aside ({P}:yield) so that a
+ * woken waiter, not the releaser's own next acquire, gets the permit. A handle that re-takes at once
+ * after each release (a loop: its acquire is called before the next turn of the event loop) keeps a
+ * contended permit for BARGE_MS from its first release that found waiters: its RELEASE re-takes in the
+ * same script for the acquire that follows, which then needs no round trip (one command per cycle).
+ * If that acquire does not come before the next turn, the re-taken lease is released then, and the
+ * waiters woken. After BARGE_MS its release wakes the waiters and yields: bounded barging, parking_lot's
+ * "eventual fairness". Every acquisition still is a lease on the server with its own fencing token.
  *
  * Renewal: a holder renews at a third of its lease, measured from when it sent the last renewal that
  * succeeded. If the server says the lease is gone, or a lease period has passed on the local
@@ -42,16 +55,30 @@
  * it may be dead), else after one lease period: at most one re-check per lease period while the
  * holder lives, and a dead holder's lease is taken over within a third of a lease of its expiry.
  * No wake-up is lost: a waiter registers in {P}:waiters in the same script as its failed ACQUIRE,
- * after it has subscribed; a RELEASE after that sees it and PUBLISHes, or is followed by a WAKE, or
- * by an ACQUIRE of the releaser which either takes the lease (its own release will wake) or finds it
- * taken (that holder's release will). Every drop of an expired lease PUBLISHes too, and waitFor re-runs ACQUIRE
- * after any message (link.ts). A WAKE lost with its process (killed between RELEASE and WAKE) costs
- * the waiters one re-check period, never a hang.
+ * after it has subscribed, and only fails while every permit is held (or, for the handle that
+ * yielded, while {P}:yield lives: it re-checks when that lapses). A RELEASE after that sees it and
+ * either PUBLISHes; or re-takes in the same script, so the permit never becomes free (the re-taken
+ * lease is used by the next acquire, whose release is again one of these cases, or released with a
+ * PUBLISH at the next turn); or leaves it free and owes a WAKE, sent at the next turn unless the
+ * handle is re-taking, whose ACQUIRE either takes the permit (its own release will wake) or finds it
+ * taken (that holder's release will). Every drop of an expired lease PUBLISHes too, and waitFor
+ * re-runs ACQUIRE after any message (link.ts). A WAKE or re-taken lease lost with its process (killed
+ * before the next turn) costs the waiters one re-check period (the lease), never a hang.
  */
 
 import { RuntimeError, rangeError, TimeoutError, typeError } from '../errors.js';
 import { checkTimeout, deadlineOf, now } from '../internal/timeout.js';
-import { type Attempt, checkLease, checkName, type Link, type Outcome, script, signalOf } from './link.js';
+import {
+  ADDRESSED,
+  type Attempt,
+  checkLease,
+  checkName,
+  type Link,
+  nextTurn,
+  type Outcome,
+  script,
+  signalOf,
+} from './link.js';
 
 const CLOCK = `
 local t = redis.call('TIME')
@@ -64,22 +91,36 @@ if not v then redis.call('HSET', KEYS[2], 'value', ARGV[1])
 elseif v ~= ARGV[1] then return redis.error_reply('WEFTVALUE the server holds value ' .. v .. ', this handle ' .. ARGV[1]) end
 `;
 
-/** KEYS: leases, meta, fence, waiters. ARGV: value, lease, member, channel, isLock, waiter id or '', waiter ttl. */
+/**
+ * KEYS: leases, meta, fence, waiters, yield. ARGV: value, lease, member, channel, isLock, waiter id or
+ * '', waiter ttl, handle id, '1' to refresh the waiter's registration (else only add it if missing).
+ */
 const ACQUIRE = script(
   'acquire',
   `${CLOCK}${CHECK}
+local function register()
+  if ARGV[6] == '' then return end
+  if ARGV[9] == '1' then redis.call('ZADD', KEYS[4], now + tonumber(ARGV[7]), ARGV[6])
+  else redis.call('ZADD', KEYS[4], 'NX', now + tonumber(ARGV[7]), ARGV[6]) end
+end
 local value = tonumber(ARGV[1])
 local dropped = redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local live = redis.call('ZCARD', KEYS[1])
 if live < value then
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
-  local fence = 0
-  if ARGV[5] == '1' then fence = redis.call('INCR', KEYS[3]) end
-  if ARGV[6] ~= '' then redis.call('ZREM', KEYS[4], ARGV[6]) end
-  if dropped > 0 and live + 1 < value then redis.call('PUBLISH', ARGV[4], 'free') end
-  return {1, fence, dropped}
+  local y = redis.call('GET', KEYS[5])
+  if y ~= ARGV[8] then
+    redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+    local fence = 0
+    if ARGV[5] == '1' then fence = redis.call('INCR', KEYS[3]) end
+    if ARGV[6] ~= '' then redis.call('ZREM', KEYS[4], ARGV[6]) end
+    if y then redis.call('DEL', KEYS[5]) end
+    if dropped > 0 and live + 1 < value then redis.call('PUBLISH', ARGV[4], 'free') end
+    return {1, fence, dropped}
+  end
+  register()
+  return {0, redis.call('PTTL', KEYS[5]), 0}
 end
-if ARGV[6] ~= '' then redis.call('ZADD', KEYS[4], now + tonumber(ARGV[7]), ARGV[6]) end
+register()
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if not first[2] then return {0, -1, 0} end
 return {0, tonumber(first[2]) - now, 0}
@@ -102,12 +143,30 @@ return 1
 `,
 );
 
-/** KEYS: leases, waiters. ARGV: channel, '1' to PUBLISH if anyone waits (else the caller may WAKE later), member... -> {alive, waiting}. */
+/**
+ * KEYS: leases, waiters, yield, fence. ARGV: channel, '1' to PUBLISH if anyone waits (else the caller
+ * owes a WAKE), handle id, YIELD_MS, '1' to re-take the one member if it is alive and anyone waits,
+ * lease, isLock, member... -> {alive, waiting, fence of the re-take or -1}.
+ */
 const RELEASE = script(
   'release',
   `${CLOCK}
+if ARGV[5] == '1' and #ARGV == 8 then
+  -- The re-take of a loop, kept short: our lease alive and someone waiting (lapsed waiters counted
+  -- too: they only prolong the streak) -> the same member, a new expiry, a new token.
+  local s = redis.call('ZSCORE', KEYS[1], ARGV[8])
+  if s and tonumber(s) > now then
+    local waiting = redis.call('ZCARD', KEYS[2])
+    if waiting > 0 then
+      redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[6]), ARGV[8])
+      local fence = 0
+      if ARGV[7] == '1' then fence = redis.call('INCR', KEYS[4]) end
+      return {1, waiting, fence}
+    end
+  end
+end
 local alive = 0
-for i = 3, #ARGV do
+for i = 8, #ARGV do
   local s = redis.call('ZSCORE', KEYS[1], ARGV[i])
   if s then
     if tonumber(s) > now then alive = alive + 1 end
@@ -116,23 +175,41 @@ for i = 3, #ARGV do
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 local waiting = redis.call('ZCARD', KEYS[2])
-if waiting > 0 and ARGV[2] == '1' then redis.call('PUBLISH', ARGV[1], 'free') end
-return {alive, waiting}
+if waiting == 0 then return {alive, 0, -1} end
+if ARGV[2] == '1' then
+  local to = 'free'
+  if #ARGV == 8 then to = redis.call('ZRANGE', KEYS[2], 0, 0)[1] end
+  redis.call('PUBLISH', ARGV[1], to)
+  redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4])
+  return {alive, waiting, -1}
+end
+return {alive, waiting, -1}
 `,
 );
 
-/** ARGV: channel. */
-const WAKE = script('wake', `redis.call('PUBLISH', ARGV[1], 'free') return 0`);
+/** KEYS: waiters. ARGV: channel. */
+const WAKE = script(
+  'wake',
+  `local first = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
+redis.call('PUBLISH', ARGV[1], first or 'free')
+return 0`,
+);
 
 /** KEYS: waiters. ARGV: waiter id. */
 const CANCEL = script('cancel', `redis.call('ZREM', KEYS[1], ARGV[1]) return 0`);
 
 /**
- * How long a releaser may keep re-taking a contended lock before it must wake the waiters (ms).
- * Measured (bench/redis, 4 processes): 2 ms hands the lock over at nearly every other release, each
- * hand-off costing a cross-process wake-up; 10 ms roughly doubled throughput, Jain's index ~0.9.
+ * How long a releaser may keep re-taking a contended lock before it must wake the waiters (ms),
+ * counted from its first release that found waiters (its streak).
  */
-const BARGE_MS = 10;
+const BARGE_MS = 20;
+
+/**
+ * How long a releaser that woke the waiters may not re-take what it released, unless one of them has
+ * taken it first (ms): long enough for a woken waiter to arrive; bounded, so that dead waiters cost
+ * the releaser at most this.
+ */
+const YIELD_MS = 20;
 
 /** KEYS: leases, meta. ARGV: value, channel. */
 const COUNT = script(
@@ -172,7 +249,10 @@ export class Lease implements LockHeld {
   readonly token: number;
   readonly member: string;
   readonly #engine: Leases;
-  readonly #ctl = new AbortController();
+  /** Made when `signal` is first read (most holders never read it); aborted once the lease is lost. */
+  #ctl: AbortController | undefined;
+  /** Why the lease was lost, once it is. */
+  #lost: Error | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Monotonic time at which the last successful renewal (or the acquisition) was sent. */
   #confirmed: number;
@@ -189,12 +269,16 @@ export class Lease implements LockHeld {
   }
 
   get signal(): AbortSignal {
+    if (this.#ctl === undefined) {
+      this.#ctl = new AbortController();
+      if (this.#lost !== undefined) this.#ctl.abort(this.#lost);
+    }
     return this.#ctl.signal;
   }
 
   /** Whether this holder may still believe it holds the lease. */
   get alive(): boolean {
-    return !this.#done && !this.#ctl.signal.aborted;
+    return !this.#done && this.#lost === undefined;
   }
 
   #schedule(ms: number): void {
@@ -245,7 +329,8 @@ export class Lease implements LockHeld {
     this.#stop();
     const e = new Error(`${this.#engine.what}: the lease is lost: ${why}`);
     e.name = 'LeaseLostError';
-    this.#ctl.abort(e);
+    this.#lost = e;
+    this.#ctl?.abort(e);
   }
 
   /** Stops renewing; the caller removes the lease from the server. Returns false if it was already lost. */
@@ -265,6 +350,14 @@ export class Lease implements LockHeld {
   }
 }
 
+/** A lease taken by RELEASE on behalf of this handle's next acquire (see Leases.#afterRelease). */
+interface Retaken {
+  readonly member: string;
+  readonly token: number;
+  /** Monotonic time at which the RELEASE that took it was sent. */
+  readonly sent: number;
+}
+
 /** @internal The lease engine of one handle (a Lock or a Semaphore). */
 export class Leases {
   readonly link: Link;
@@ -272,16 +365,23 @@ export class Leases {
   readonly value: number;
   readonly lease: number;
   readonly isLock: boolean;
-  readonly keys: readonly [string, string, string, string];
+  readonly keys: readonly [string, string, string, string, string];
   readonly channel: string;
+  /** This handle's name in {P}:yield. */
+  readonly #id: string;
   /** Leases this handle holds, oldest first. */
   readonly #held: Lease[] = [];
-  /** ACQUIRE scripts of this handle on the wire now. */
-  #inflight = 0;
-  /** Since when this handle has been re-taking the lock without waking waiters (see afterRelease). */
-  #barging: number | undefined;
-  /** Whether this handle re-took what it released at once, the last time it released. */
+  /** Calls of acquire() so far: a release that sees it move before the next turn was re-taken at once. */
+  #acquires = 0;
+  /** Whether this handle re-took what it released at once, the last time it released (a loop). */
   #looping = false;
+  /** Since when this handle has been re-taking while others wait, without waking them (a streak). */
+  #streak: number | undefined;
+  /**
+   * Leases that RELEASEs took for this handle's next acquires, until those use them (several only if
+   * several releases of this handle answer in one turn: permits of a Semaphore).
+   */
+  readonly #retaken: Retaken[] = [];
 
   constructor(link: Link, what: string, name: unknown, value: number, options: unknown, isLock: boolean) {
     checkName(name, what);
@@ -294,8 +394,9 @@ export class Leases {
     this.lease = checkLease((options as { lease?: unknown } | undefined)?.lease, what);
     this.isLock = isLock;
     const base = link.base(name as string);
-    this.keys = [`${base}:leases`, `${base}:meta`, `${base}:fence`, `${base}:waiters`];
+    this.keys = [`${base}:leases`, `${base}:meta`, `${base}:fence`, `${base}:waiters`, `${base}:yield`];
     this.channel = `${base}:ch`;
+    this.#id = link.member();
   }
 
   forget(lease: Lease): void {
@@ -303,38 +404,72 @@ export class Leases {
     if (i >= 0) this.#held.splice(i, 1);
   }
 
-  /** Removes leases from the server; returns how many were still alive there. Wakes waiters (see below). */
-  async drop(members: readonly string[]): Promise<number> {
-    const publish = !this.#looping;
-    const [alive, waiting] = (await this.link.run(
+  /**
+   * Removes leases from the server; returns how many were still alive there. Wakes the waiters, or
+   * re-takes for this handle's next acquire (see #afterRelease).
+   */
+  async drop(members: readonly string[], retake = true): Promise<number> {
+    const t = now();
+    // Wake the waiters now unless this handle is in a loop whose streak is young.
+    const wake = !this.#looping || (this.#streak !== undefined && t - this.#streak >= BARGE_MS);
+    const again = retake && !wake && members.length === 1;
+    const before = this.#acquires;
+    const [alive, waiting, token] = (await this.link.run(
       RELEASE,
-      [this.keys[0], this.keys[3]],
-      [this.channel, publish ? 1 : 0, ...members],
-    )) as [number, number];
-    this.#afterRelease(waiting > 0 && !publish);
+      [this.keys[0], this.keys[3], this.keys[4], this.keys[2]],
+      [
+        this.channel,
+        wake ? 1 : 0,
+        this.#id,
+        YIELD_MS,
+        again ? 1 : 0,
+        this.lease,
+        this.isLock ? 1 : 0,
+        ...members,
+      ],
+    )) as [number, number, number];
+    if (waiting === 0 || wake) this.#streak = undefined;
+    else this.#streak ??= t;
+    // The re-taken lease keeps the released one's member (that Lease is detached: one live Lease per member).
+    if (token >= 0) this.#retaken.push({ member: members[0]!, token, sent: t });
+    this.#afterRelease(before, waiting > 0 && !wake);
     return alive;
   }
 
   /**
-   * Waking after a release. Normally RELEASE itself PUBLISHes when someone waits. But a handle that
-   * re-takes what it released at once (an ACQUIRE of it goes on the wire before the next turn of the
-   * event loop, as in a loop) is "looping": its RELEASE does not publish, and at the next turn the
-   * WAKE is skipped while it is re-taking, for at most BARGE_MS in a row, else sent. Skipping is safe:
-   * that ACQUIRE either takes the lease (then its own release wakes the waiters) or finds it taken by
-   * another process (whose release does). Bounded barging gives throughput under contention without
-   * starving waiters (parking_lot's "eventual fairness"); a handle that does not loop pays no extra
-   * round trip for its waiters' sake.
+   * After a release, at the next turn of the event loop. A RELEASE wakes the waiters in the same script
+   * (PUBLISH) and marks {P}:yield so that this handle cannot re-take what it released before one of
+   * them does (for at most YIELD_MS). But a handle that re-takes what it released at once (its acquire
+   * is called before the next turn, as in a loop) is "looping", and while its streak is younger than
+   * BARGE_MS its RELEASE neither publishes nor frees the lock: in the same script it re-takes it (the
+   * same member, a new expiry and a new fencing token), for the acquire that comes next (#retaken;
+   * that acquire then costs no round trip). If none comes before the next turn, the re-taken lease is
+   * released here and the waiters woken (the WAKE is owed). So a loop under contention costs one round trip per
+   * cycle, and the waiters take over every BARGE_MS (parking_lot's "eventual fairness"); a handle that
+   * does not loop pays nothing for its waiters' sake, and one that stops looping leaves no lease behind.
    */
-  #afterRelease(owed: boolean): void {
+  #afterRelease(before: number, owed: boolean): void {
+    if (!owed && this.#retaken.length === 0) {
+      // Nothing owed to the waiters: only learn whether this handle loops.
+      nextTurn(() => {
+        this.#looping = this.#acquires !== before;
+      });
+      return;
+    }
     this.link.defer(async () => {
-      this.#looping = this.#inflight > 0;
-      if (!owed) return;
-      if (this.#looping && (this.#barging === undefined || now() - this.#barging < BARGE_MS)) {
-        this.#barging ??= now();
-        return;
+      this.#looping = this.#acquires !== before;
+      const left = this.#retaken.splice(0);
+      if (left.length > 0) {
+        this.#streak = undefined;
+        await this.link.run(
+          RELEASE,
+          [this.keys[0], this.keys[3], this.keys[4], this.keys[2]],
+          [this.channel, 1, this.#id, YIELD_MS, 0, this.lease, 0, ...left.map((r) => r.member)],
+        );
+      } else if (owed && !this.#looping) {
+        this.#streak = undefined;
+        await this.link.run(WAKE, [this.keys[3]], [this.channel]);
       }
-      this.#barging = undefined;
-      await this.link.run(WAKE, [], [this.channel]);
     });
   }
 
@@ -343,42 +478,52 @@ export class Leases {
     const where = `${this.what}.${method}`;
     const ms = checkTimeout(timeout, where);
     const signal = signalOf(options, where);
+    this.#acquires++;
+    const retaken = this.#retaken[0];
+    if (retaken !== undefined && !signal?.aborted && !this.link.closed) {
+      this.#retaken.shift();
+      const lease = new Lease(this, retaken.member, retaken.token, retaken.sent);
+      this.#held.push(lease);
+      return lease;
+    }
     const deadline = deadlineOf(ms);
     const member = this.link.member();
     const L = this.lease;
     let sent = 0;
     // Once subscribed, an attempt that fails registers this waiter in {P}:waiters (for ~2 leases).
-    const waiter = `w${member}`;
+    const waiter = `${ADDRESSED}${member}`;
     let registered = false;
-    const attempt = async (_message: string | undefined, joined: boolean): Promise<Attempt<number>> => {
+    const attempt = async (
+      _message: string | undefined,
+      joined: boolean,
+      recheck: boolean,
+    ): Promise<Attempt<number>> => {
       sent = now();
       if (joined) registered = true;
-      this.#inflight++;
-      let r: [number, number, number];
-      try {
-        r = (await this.link.run(ACQUIRE, this.keys, [
-          this.value,
-          L,
-          member,
-          this.channel,
-          this.isLock ? 1 : 0,
-          joined ? waiter : '',
-          2 * L + 1000,
-        ])) as [number, number, number];
-      } finally {
-        this.#inflight--;
-      }
+      const r = (await this.link.run(ACQUIRE, this.keys, [
+        this.value,
+        L,
+        member,
+        this.channel,
+        this.isLock ? 1 : 0,
+        joined ? waiter : '',
+        2 * L + 1000,
+        this.#id,
+        recheck ? 1 : 0,
+      ])) as [number, number, number];
       if (r[0] === 1) {
         registered = false;
         return { value: r[1] };
       }
-      // r[1]: ms until the earliest lease runs out; -1 when none is held (value 0): nothing to expect.
+      this.#streak = undefined;
+      // r[1]: ms until the earliest lease runs out (or this handle's yield lapses); -1 when none is
+      // held (value 0): nothing to expect.
       const left = r[1];
       return { retryIn: left >= 0 && left < (2 * L) / 3 ? left + 1 : L };
     };
     let outcome: Outcome<number>;
     try {
-      outcome = await this.link.waitFor(this.channel, attempt, deadline, signal);
+      outcome = await this.link.waitFor(this.channel, attempt, deadline, signal, waiter);
     } finally {
       if (registered) this.link.defer(() => this.link.run(CANCEL, [this.keys[3]], [waiter]));
     }
@@ -388,7 +533,7 @@ export class Leases {
     if (signal?.aborted) {
       // Aborted while the winning attempt was in flight: give it back, leave no trace.
       lease.detach();
-      await this.drop([member]).catch(() => {});
+      await this.drop([member], false).catch(() => {});
       throw signal.reason;
     }
     this.#held.push(lease);

@@ -5,7 +5,8 @@
  * Commands: every state change is one Lua script (EVALSHA; on NOSCRIPT, after a server restart or a
  * SCRIPT FLUSH, EVAL, which also caches it again). The client's offline queue is off, so a command sent
  * while disconnected rejects at once instead of waiting for a reconnect: it becomes a ConnectionError,
- * never a `false`. The client reconnects by itself with a capped backoff.
+ * never a `false`. The client reconnects by itself with a capped backoff. A command not answered within
+ * COMMAND_TIMEOUT (a frozen server) rejects with ConnectionError too (one watchdog timer, #watch).
  *
  * Notifications: each primitive has one pub/sub channel; its scripts PUBLISH there when they free
  * something (a release, a set, a barrier pass). The subscriber connection is subscribed to a channel
@@ -18,6 +19,9 @@
  *   3. note the waiter's message count; attempt; done -> return.
  *   4. if a message arrived since the note, go to 3; else sleep until a message, the re-check delay
  *      the attempt asked for, the deadline, an abort, or the loss of the connection; then go to 3.
+ * A message may name one waiter (ADDRESSED: a lease's release wakes its oldest waiter): the others of
+ * that channel do not retry at once but sleep at most OTHER_MS more, then retry, so a named waiter
+ * that is gone costs the rest OTHER_MS, never a hang.
  * No lost wake-up: from step 2 on, every PUBLISH on the channel reaches the waiter (the subscription
  * is acknowledged before the attempt of step 3 is sent, and Redis delivers a PUBLISH to every channel
  * subscribed when it runs). A PUBLISH that happens before an attempt is seen by that attempt's script
@@ -40,7 +44,7 @@ interface Client {
   unsubscribe(channel: string): Promise<void>;
   on(event: 'error', listener: (e: unknown) => void): unknown;
   off(event: 'error', listener: (e: unknown) => void): unknown;
-  duplicate(): unknown;
+  duplicate(overrides?: { commandOptions?: { timeout?: number } }): unknown;
   close(): Promise<void>;
   destroy(): void;
 }
@@ -63,19 +67,50 @@ export type Attempt<T> = { readonly value: T } | { readonly retryIn: number };
 /** How a wait ended. */
 export type Outcome<T> = { readonly value: T } | { readonly timedOut: true } | { readonly aborted: true };
 
+/** The start of a message addressed to one waiter (its id); any other message is for every waiter. */
+export const ADDRESSED = 'w';
+
+/**
+ * How long a waiter that saw a message addressed to another waiter may sleep before it re-checks
+ * (ms): the named waiter normally takes what was freed within a wake-up (~1-2 ms); if it is gone
+ * (killed, timed out), the others find the permit free by then.
+ */
+const OTHER_MS = 50;
+
 /** How long an unsubscribed channel stays subscribed, waiting for the next waiter (ms). */
 const LINGER = 2_000;
+
+/**
+ * How long a command may go unanswered before its caller gets a ConnectionError (ms): a frozen
+ * server must not hang a call. Checked by one watchdog timer of the link (#watch), every
+ * COMMAND_TIMEOUT / 5, while commands are on the wire, instead of node-redis's own command timeout,
+ * which arms a timer (an AbortSignal.timeout) for every command: measured, that doubled the client's
+ * CPU time per round trip.
+ */
+const COMMAND_TIMEOUT = 5_000;
+
+/** A command on the wire (see #watch). */
+interface Pending {
+  readonly at: number;
+  readonly reject: (e: unknown) => void;
+}
 
 /** Reconnect backoff: 20, 40, 80, ... ms, capped at 500 ms. */
 const BACKOFF_MAX = 500;
 
 interface Waiter {
-  /** Number of messages received so far. */
+  /** The waiter's name in messages addressed to one waiter (lease waiters), if it has one. */
+  readonly id: string | undefined;
+  /** Number of messages received so far (messages addressed to another waiter not counted). */
   seq: number;
+  /** Set when a message addressed to another waiter arrived: re-check by then, in case that one is gone. */
+  soon: number | undefined;
+  /** Whether the last sleep ended by its timer (a re-check). */
+  timedOut: boolean;
   /** The last message received. */
   last: string | undefined;
   /** Set while the waiter sleeps: wakes it. */
-  wake: ((why: 'message' | 'lost') => void) | undefined;
+  wake: ((why: 'message' | 'other' | 'lost') => void) | undefined;
   /** Set when the connection was lost under it. */
   error: ConnectionError | undefined;
 }
@@ -116,6 +151,9 @@ export class Link {
   readonly #onClose = new Set<() => void>();
   /** Work deferred by defer() and not finished yet. */
   readonly #deferred = new Set<Promise<void>>();
+  /** Commands sent and not answered yet, oldest first. */
+  readonly #pending = new Set<Pending>();
+  #watchdog: ReturnType<typeof setInterval> | undefined;
   #closed = false;
   #serial = 0;
 
@@ -136,6 +174,8 @@ export class Link {
     const client = createClient({
       url,
       disableOfflineQueue: true,
+      // No per-command timer: the link's watchdog times commands out (COMMAND_TIMEOUT).
+      commandOptions: { timeout: 0 },
       socket: {
         connectTimeout: 5_000,
         // Before the first connection: fail connect(); after it: retry forever.
@@ -143,7 +183,8 @@ export class Link {
           up ? Math.min(20 * 2 ** Math.min(retries, 10), BACKOFF_MAX) : cause,
       },
     }) as unknown as Client;
-    const sub = client.duplicate() as Client;
+    // The subscriber sends few commands: node-redis's own timeout is cheap enough there.
+    const sub = client.duplicate({ commandOptions: { timeout: COMMAND_TIMEOUT } }) as Client;
     // Until the Link listens, errors of a failing first connection must not be unhandled.
     const ignore = () => {};
     client.on('error', ignore);
@@ -188,16 +229,54 @@ export class Link {
     if (this.#closed) throw new ConnectionError('weft/redis: the connection is closed');
     const tail = [String(keys.length), ...keys, ...args.map(String)];
     try {
-      if (s.sha === undefined) s.sha = String(await this.#cmd.sendCommand(['SCRIPT', 'LOAD', s.source]));
+      if (s.sha === undefined) s.sha = String(await this.#send(['SCRIPT', 'LOAD', s.source]));
       try {
-        return await this.#cmd.sendCommand(['EVALSHA', s.sha, ...tail]);
+        return await this.#send(['EVALSHA', s.sha, ...tail]);
       } catch (e) {
         if (!(e instanceof ErrorReply) || !e.message.startsWith('NOSCRIPT')) throw e;
-        return await this.#cmd.sendCommand(['EVAL', s.source, ...tail]);
+        return await this.#send(['EVAL', s.source, ...tail]);
       }
     } catch (e) {
       throw this.#translate(e, s.name);
     }
+  }
+
+  /** Sends one command on the command connection; rejects if it is not answered within COMMAND_TIMEOUT. */
+  #send(args: string[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const p: Pending = { at: now(), reject };
+      this.#pending.add(p);
+      this.#watch();
+      this.#cmd.sendCommand(args).then(
+        (v) => {
+          this.#pending.delete(p);
+          resolve(v);
+        },
+        (e: unknown) => {
+          this.#pending.delete(p);
+          reject(e);
+        },
+      );
+    });
+  }
+
+  /** Starts the watchdog of #pending, unless it runs; it stops itself once nothing is pending. */
+  #watch(): void {
+    if (this.#watchdog !== undefined) return;
+    this.#watchdog = setInterval(() => {
+      const t = now();
+      for (const p of this.#pending) {
+        if (t - p.at < COMMAND_TIMEOUT) break;
+        this.#pending.delete(p);
+        p.reject(new ConnectionError(`weft/redis: the server did not answer within ${COMMAND_TIMEOUT} ms`));
+      }
+      if (this.#pending.size === 0) {
+        clearInterval(this.#watchdog);
+        this.#watchdog = undefined;
+      }
+    }, COMMAND_TIMEOUT / 5);
+    // The socket keeps the process alive while a command is on the wire; this timer need not.
+    (this.#watchdog as { unref?: () => void }).unref?.();
   }
 
   #translate(e: unknown, where: string): Error {
@@ -230,7 +309,15 @@ export class Link {
     if (c === undefined) {
       const entry: Channel = { waiters: new Set(), subscribed: Promise.resolve(), linger: undefined };
       const listener = (message: string) => {
+        // A message that names a waiter (ADDRESSED) is for that waiter only; the others re-check a
+        // little later, in case the named one is gone (see waitFor).
+        const to = message.startsWith(ADDRESSED) ? message : undefined;
         for (const x of entry.waiters) {
+          if (to !== undefined && x.id !== undefined && x.id !== to) {
+            x.soon ??= now() + OTHER_MS;
+            x.wake?.('other');
+            continue;
+          }
           x.seq++;
           x.last = message;
           x.wake?.('message');
@@ -271,28 +358,48 @@ export class Link {
    */
   async waitFor<T>(
     channel: string,
-    attempt: (message: string | undefined, joined: boolean) => Promise<Attempt<T>>,
+    attempt: (message: string | undefined, joined: boolean, recheck: boolean) => Promise<Attempt<T>>,
     deadline: number,
     signal: AbortSignal | undefined,
+    id?: string,
   ): Promise<Outcome<T>> {
     if (signal?.aborted) return { aborted: true };
-    let r = await attempt(undefined, false);
+    let r = await attempt(undefined, false, false);
     if ('value' in r) return r;
     if (now() >= deadline) return { timedOut: true };
-    const w: Waiter = { seq: 0, last: undefined, wake: undefined, error: undefined };
+    const w: Waiter = {
+      id,
+      seq: 0,
+      soon: undefined,
+      timedOut: false,
+      last: undefined,
+      wake: undefined,
+      error: undefined,
+    };
     try {
       await this.#join(channel, w);
       for (;;) {
         if (w.error) throw w.error;
         if (signal?.aborted) return { aborted: true };
         const seq = w.seq;
-        r = await attempt(w.last, true);
+        const recheck = w.timedOut;
+        w.timedOut = false;
+        w.soon = undefined;
+        r = await attempt(w.last, true, recheck);
         if ('value' in r) return r;
         if (w.error) throw w.error;
         if (now() >= deadline) return { timedOut: true };
         if (w.seq !== seq) continue;
-        const why = await sleep(w, Math.min(Math.max(r.retryIn, 1), deadline - now()), signal);
-        if (why === 'abort') return { aborted: true };
+        const until = now() + Math.min(Math.max(r.retryIn, 1), deadline - now());
+        for (;;) {
+          const by = Math.min(until, w.soon ?? until);
+          const why = await sleep(w, by - now(), signal);
+          if (why === 'abort') return { aborted: true };
+          // The attempt's own re-check (not the early one that a message for another waiter asked for).
+          if (why === 'timer') w.timedOut = by === until;
+          // A message for another waiter: sleep on, but no longer than w.soon.
+          if (why !== 'other') break;
+        }
       }
     } finally {
       this.#leave(channel, w);
@@ -329,6 +436,8 @@ export class Link {
       w.wake?.('lost');
     }
     for (const c of this.#channels.values()) if (c.linger !== undefined) clearTimeout(c.linger);
+    if (this.#watchdog !== undefined) clearInterval(this.#watchdog);
+    this.#watchdog = undefined;
     this.#channels.clear();
     const quit = async (c: Client) => {
       try {
@@ -347,9 +456,9 @@ function sleep(
   w: Waiter,
   ms: number,
   signal: AbortSignal | undefined,
-): Promise<'message' | 'timer' | 'abort'> {
+): Promise<'message' | 'other' | 'timer' | 'abort'> {
   return new Promise((resolve) => {
-    const done = (why: 'message' | 'timer' | 'abort' | 'lost') => {
+    const done = (why: 'message' | 'other' | 'timer' | 'abort' | 'lost') => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       w.wake = undefined;
@@ -363,7 +472,7 @@ function sleep(
 }
 
 /** The next turn of the event loop: setImmediate where it exists (Node, Bun, Deno), else a 0 ms timer. */
-const nextTurn: (fn: () => void) => void =
+export const nextTurn: (fn: () => void) => void =
   (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate ?? ((fn) => setTimeout(fn, 0));
 
 /** Hides a password in a URL for messages. */

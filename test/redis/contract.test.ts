@@ -129,6 +129,89 @@ describe('Lock and Semaphore', () => {
     assert.equal(await other.locked(), false);
   });
 
+  test('a loop that re-takes under contention: every token grows, the waiter gets it within the loop', async () => {
+    const l = fresh('l');
+    const mine = a.lock(l);
+    let held = await mine.holdAsync();
+    let theirs: number | undefined;
+    const w = b
+      .lock(l)
+      .holdAsync(10_000)
+      .then(async (h) => {
+        theirs = h.token;
+        await h.release();
+      });
+    assert.ok(await pending(w, 100), 'the other connection waits');
+    // Release and re-take at once until the waiter has had its turn (bounded barging).
+    const tokens = [held.token];
+    const loop = async () => {
+      while (theirs === undefined) {
+        await held.release();
+        held = await mine.holdAsync(10_000);
+        tokens.push(held.token);
+      }
+      await held.release();
+    };
+    await watchdog(loop(), 15_000, 'the loop');
+    await w;
+    for (let i = 1; i < tokens.length; i++) assert.ok(tokens[i]! > tokens[i - 1]!, 'tokens grow');
+    assert.ok(!tokens.includes(theirs!), 'the waiter has its own token');
+    assert.ok(theirs! < tokens.at(-1)!, 'the waiter got the lock between two acquisitions of the loop');
+    assert.equal(await mine.locked(), false);
+  });
+
+  test('a looping release that re-takes for an acquire that never comes gives the lock back at once', async () => {
+    const l = fresh('l');
+    const mine = a.lock(l); // lease 30 s: a lease left behind would keep the waiter out that long
+    let held = await mine.holdAsync();
+    for (let i = 0; i < 2; i++) {
+      await held.release();
+      held = await mine.holdAsync(5_000); // a loop (nobody waits yet)
+    }
+    const w = b.lock(l).holdAsync(10_000);
+    assert.ok(await pending(w, 100));
+    await held.release(); // looping and contended: re-takes for the next acquire, which does not come
+    const got = await watchdog(w, 3_000, 'the waiter');
+    assert.ok(got.token > held.token);
+    await got.release();
+    assert.equal(await mine.locked(), false);
+  });
+
+  test('a release wakes the oldest waiter by name; if that one is gone, the others still get the lock', async () => {
+    const l = fresh('l');
+    const held = await a.lock(l).holdAsync(); // lease 30 s: without a re-check the waiter would wait that long
+    const raw = createClient({ url: URL_ });
+    await raw.connect();
+    try {
+      // A waiter registered before everyone else, whose process is gone: the release names it.
+      await raw.zAdd(`{${prefix}${l}}:waiters`, { score: Date.now() + 20_000, value: 'wgone:1' });
+      const w = b.lock(l).holdAsync(10_000);
+      assert.ok(await pending(w, 100));
+      await held.release();
+      const got = await watchdog(w, 3_000, 'the waiter that was not named');
+      assert.ok(got.token > held.token);
+      await got.release();
+    } finally {
+      await raw.close();
+    }
+  });
+
+  test('a release that wakes a waiter yields to it: the waiter gets the lock, not the releaser again', async () => {
+    const l = fresh('l');
+    const mine = a.lock(l);
+    const held = await mine.holdAsync();
+    const w = b.lock(l).holdAsync(10_000);
+    assert.ok(await pending(w, 100));
+    await held.release();
+    const again = mine.holdAsync(10_000);
+    const got = await watchdog(w, 5_000, 'the waiter');
+    assert.ok(await pending(again, 50), 'the releaser waits while the waiter holds');
+    await got.release();
+    const back = await watchdog(again, 5_000, 'the releaser');
+    assert.ok(back.token > got.token);
+    await back.release();
+  });
+
   test('timeout: false (acquireAsync), TimeoutError (holdAsync), within tolerance', async () => {
     const l = fresh('l');
     const held = await a.lock(l).holdAsync();

@@ -1,6 +1,7 @@
 /*
  * weft-threading/redis when the server goes away: a private server killed and restarted under
- * waiters and a holder, close() with waits pending, and a server that is not there at all.
+ * waiters and a holder, one frozen under a call, close() with waits pending, and a server that is not
+ * there at all.
  * Nothing may hang: every wait here has a watchdog, and rejections must be ConnectionError.
  */
 
@@ -119,6 +120,28 @@ describe('failures of the server', () => {
     } finally {
       await a.close();
       await b.close();
+      server.kill('SIGKILL');
+    }
+  });
+
+  test('a frozen server (SIGSTOP): a call rejects with ConnectionError within the 5 s command timeout', async () => {
+    const port = await freePort();
+    const server = await startServer(port);
+    const redis = await connect(`redis://127.0.0.1:${port}`, { prefix: freshPrefix() });
+    try {
+      const lock = redis.lock('l');
+      assert.equal(await lock.locked(), false);
+      server.kill('SIGSTOP');
+      const t0 = performance.now();
+      const e = await rejection(lock.locked(), 12_000);
+      const took = performance.now() - t0;
+      assert.equal(e.name, 'ConnectionError', e.message);
+      assert.ok(took >= 3_000 && took < 10_000, `rejected after ${Math.round(took)} ms`);
+      server.kill('SIGCONT');
+      assert.equal(await watchdog(lock.locked(), 5_000, 'a call after SIGCONT'), false);
+    } finally {
+      server.kill('SIGCONT');
+      await redis.close();
       server.kill('SIGKILL');
     }
   });
