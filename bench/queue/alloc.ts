@@ -42,14 +42,16 @@ const out: Record<string, number> = {
     }
     sink += s;
   }),
-  'Queue put + get, a non-integer (the number put and the number got: two 16-byte HeapNumbers)': perItem((n) => {
-    let s = 0;
-    for (let i = 0; i < n; i++) {
-      q.put(i + 0.5);
-      s += q.get();
-    }
-    sink += s;
-  }),
+  'Queue put + get, a non-integer (the number put and the number got: two 16-byte HeapNumbers)': perItem(
+    (n) => {
+      let s = 0;
+      for (let i = 0; i < n; i++) {
+        q.put(i + 0.5);
+        s += q.get();
+      }
+      sink += s;
+    },
+  ),
   'raw SPSC ring write + read, small integer (for comparison)': perItem((n) => {
     let s = 0;
     for (let i = 0; i < n; i++) {
