@@ -40,7 +40,7 @@ import { AbandonedError, RuntimeError } from './errors.js';
 import { block, later, type Sleep, type Steps, signalOf, type WaitOptions, wake } from './internal/futex.js';
 import { type Held, held } from './internal/hold.js';
 import { Life, lifeOf, registry, SLICE } from './internal/life.js';
-import { adopt, inspect, place } from './internal/memory.js';
+import { adopt, carve, carvedChunk, inspect } from './internal/memory.js';
 import { checkTimeout, deadlineOf } from './internal/timeout.js';
 
 const STATE = 1;
@@ -98,18 +98,21 @@ export function outcomeOf(r: number, what: string): boolean {
  * ```
  */
 export class Lock {
-  /** @internal Kind name, for revival after crossing threads. */
-  readonly __weft = 'Lock';
   /** @internal The chunk of shared memory this lock lives in. */
   readonly _i32: Int32Array;
-  /** @internal Index of the lock's tag word in `_i32`. */
+  /** @internal Index of the lock's tag word in `_i32` (the tag names the kind: see internal/tag.ts). */
   readonly _at: number;
+
+  /** @internal Kind name (on the prototype, not carried by a copy: the tag word names the kind). */
+  get __weft(): 'Lock' {
+    return 'Lock';
+  }
 
   /** Makes a new lock, unlocked. Never blocks. */
   constructor() {
-    const p = place('Lock', 4);
-    this._i32 = p.i32;
-    this._at = p.at;
+    const at = carve('Lock', 4);
+    this._i32 = carvedChunk();
+    this._at = at;
   }
 
   /**

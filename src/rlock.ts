@@ -33,7 +33,7 @@ import { AbandonedError, RuntimeError } from './errors.js';
 import { block, type Steps } from './internal/futex.js';
 import { type Held, held } from './internal/hold.js';
 import { me } from './internal/ident.js';
-import { adopt, inspect, place } from './internal/memory.js';
+import { adopt, carve, carvedChunk, inspect } from './internal/memory.js';
 import { checkTimeout, deadlineOf } from './internal/timeout.js';
 import { lockSteps, TAKEN, TIMED_OUT, unlock } from './lock.js';
 
@@ -59,18 +59,21 @@ const NO_TWIN =
  * ```
  */
 export class RLock {
-  /** @internal Kind name, for revival after crossing threads. */
-  readonly __weft = 'RLock';
   /** @internal The chunk of shared memory this lock lives in. */
   readonly _i32: Int32Array;
-  /** @internal Index of the lock's tag word in `_i32`. */
+  /** @internal Index of the lock's tag word in `_i32` (the tag names the kind: see internal/tag.ts). */
   readonly _at: number;
+
+  /** @internal Kind name (on the prototype, not carried by a copy: the tag word names the kind). */
+  get __weft(): 'RLock' {
+    return 'RLock';
+  }
 
   /** Makes a new re-entrant lock, unowned. Never blocks. */
   constructor() {
-    const p = place('RLock', 5);
-    this._i32 = p.i32;
-    this._at = p.at;
+    const at = carve('RLock', 5);
+    this._i32 = carvedChunk();
+    this._at = at;
   }
 
   /**
