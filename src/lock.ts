@@ -14,8 +14,11 @@
  * No lost wake-up: a sleeper sleeps only while STATE is still 2, and it is the sleeper itself that
  * wrote the 2, so a release that comes after that write sees 2 and wakes one. The woken thread swaps
  * in 2 again (others may still sleep), so the next release wakes the next one.
- * Algorithm: Drepper, "Futexes Are Tricky" (2011), mutex 2. The blocking path spins on STATE before
- * its first sleep (see internal/futex.ts).
+ * Algorithm: Drepper, "Futexes Are Tricky" (2011), mutex 2. Before it writes 2, a blocking acquire
+ * spins a bounded number of loads (internal/futex.ts spinFor), trying CAS 0 -> 1 whenever it reads
+ * 0: a release within the spin sees 1, not 2, and notifies nobody. The protocol is written once
+ * (lockTurn) and driven twice: a generator for async waits (lockSteps, under later()) and a plain
+ * loop for blocking ones (lockBlocking), which allocates nothing even when it sleeps.
  *
  * Abandonment (internal/life.ts, docs/reliability.md). Inside a weft Thread only (`recording`, one
  * well-predicted branch after the CAS), the taker writes its identity into HOLDER, HI then LO.
@@ -37,7 +40,18 @@
  */
 
 import { AbandonedError, RuntimeError } from './errors.js';
-import { block, later, type Sleep, type Steps, signalOf, type WaitOptions, wake } from './internal/futex.js';
+import {
+  block,
+  canBlock,
+  later,
+  type Sleep,
+  type Steps,
+  signalOf,
+  sleepOn,
+  spinFor,
+  type WaitOptions,
+  wake,
+} from './internal/futex.js';
 import { type Held, held } from './internal/hold.js';
 import { Life, lifeOf, registry, SLICE } from './internal/life.js';
 import { adopt, carve, carvedChunk, inspect } from './internal/memory.js';
@@ -147,7 +161,12 @@ export class Lock {
       if (recording) record(i32, i);
       return true;
     }
-    return outcomeOf(block(lockSteps(i32, i), deadlineOf(ms), 'Lock.acquire'), 'Lock');
+    const deadline = deadlineOf(ms);
+    if (deadline === Number.NEGATIVE_INFINITY)
+      return outcomeOf(block(lockSteps(i32, i), deadline, 'Lock.acquire'), 'Lock');
+    // block() throws CannotBlockError where this thread may not block; elsewhere the plain loop.
+    if (!canBlock()) return outcomeOf(block(lockSteps(i32, i), deadline, 'Lock.acquire'), 'Lock');
+    return outcomeOf(lockBlocking(i32, i, deadline), 'Lock');
   }
 
   /**
@@ -212,51 +231,99 @@ export class Lock {
   }
 }
 
+/** lockTurn's answers other than a result: sleep with no limit, or a slice (see the header comment). */
+const SLEEP = -1;
+const SLICE_ALIVE = -2; // the holder is a live weft Thread: watch it, slice after slice
+const SLICE_UNKNOWN = -3; // nobody recorded yet: one slice, then one look, then sleep
+
 /**
- * @internal The acquire protocol on a STATE word (shared with RLock and Condition). Returns TAKEN,
- * TIMED_OUT, or the identity of a dead holder whose lock this thread has taken over (it holds it).
- * @param forever - ignore the call's deadline (re-taking the lock after a condition wait).
- * @param owned - an RLock's word: its owner is always written (by RLock), so never record here.
+ * One turn of the acquire protocol, after the word was seen as `c` (not UNLOCKED): swap in
+ * CONTENDED unless it is there already, and if the lock is still held, look at its holder. Returns
+ * TAKEN, a dead holder's identity (taken over: the caller holds the lock), or how to sleep on
+ * (STATE, CONTENDED): SLEEP, SLICE_ALIVE, or SLICE_UNKNOWN (only while `looks` < 1). Written once,
+ * for the protocol's two drivers: lockSteps (a generator, for async waits) and lockBlocking.
  */
-export function* lockSteps(i32: Int32Array, i: number, forever = false, owned = false): Steps<number> {
-  const sleep: Sleep = { i32, index: i, value: CONTENDED, forever, slice: undefined };
-  let c = Atomics.compareExchange(i32, i, UNLOCKED, LOCKED);
-  if (c === UNLOCKED) return taken(i32, i, owned);
-  let looks = 0; // looks in a row that found no holder to watch
+function lockTurn(i32: Int32Array, i: number, c: number, looks: number, owned: boolean): number {
   for (;;) {
     if (c !== CONTENDED) {
       c = Atomics.exchange(i32, i, CONTENDED);
       if (c === UNLOCKED) return taken(i32, i, owned);
     }
-    sleep.slice = undefined;
-    if (registry() !== undefined) {
-      // Abandonment: who holds it? (See the header comment.)
-      const lo = Atomics.load(i32, i + LO);
-      const hi = Atomics.load(i32, i + HI);
-      const life = lifeOf(hi, lo);
-      if (life === Life.Dead) {
-        if (Atomics.compareExchange(i32, i + LO, lo, 0) === lo) {
-          // The record was the dead holder's, and it is ours to take over. Unless the lock was
-          // released meanwhile (by another thread: a Lock is not owned), we hold it now.
-          if (Atomics.exchange(i32, i, CONTENDED) === UNLOCKED) return taken(i32, i, owned);
-          if (!owned && recording) record(i32, i);
-          return hi * 0x100000000 + (lo >>> 0);
-        }
-        c = Atomics.load(i32, i);
-        continue;
-      }
-      if (life === Life.Alive) {
-        looks = 0;
-        sleep.slice = SLICE;
-      } else if (looks++ < 1) {
-        sleep.slice = SLICE;
-      }
+    if (registry() === undefined) return SLEEP;
+    // Abandonment: who holds it? (See the header comment.)
+    const lo = Atomics.load(i32, i + LO);
+    const hi = Atomics.load(i32, i + HI);
+    const life = lifeOf(hi, lo);
+    if (life === Life.Alive) return SLICE_ALIVE;
+    if (life !== Life.Dead) return looks < 1 ? SLICE_UNKNOWN : SLEEP;
+    if (Atomics.compareExchange(i32, i + LO, lo, 0) === lo) {
+      // The record was the dead holder's, and it is ours to take over. Unless the lock was
+      // released meanwhile (by another thread: a Lock is not owned), we hold it now.
+      if (Atomics.exchange(i32, i, CONTENDED) === UNLOCKED) return taken(i32, i, owned);
+      if (!owned && recording) record(i32, i);
+      return hi * 0x100000000 + (lo >>> 0);
     }
-    if ((yield sleep) === 'timed-out') {
-      if (Atomics.compareExchange(i32, i, UNLOCKED, CONTENDED) === UNLOCKED) return taken(i32, i, owned);
-      // Leaving: if others sleep, wake one to watch the holder in our place.
-      if (sleep.slice !== undefined && Atomics.load(i32, i) === CONTENDED) wake(i32, i, 1);
-      return TIMED_OUT;
+    c = Atomics.load(i32, i);
+  }
+}
+
+/** How many looks a waiter has taken in a row that found no holder recorded, after turn `r`. */
+function looksAfter(r: number, looks: number): number {
+  return r === SLICE_ALIVE ? 0 : r === SLICE_UNKNOWN ? looks + 1 : looks;
+}
+
+/**
+ * A waiter gives up (its deadline passed): one last try; else, if it was watching a holder
+ * (`watching`) and others sleep, wake one to watch in its place. Returns TAKEN or TIMED_OUT.
+ */
+function leave(i32: Int32Array, i: number, owned: boolean, watching: boolean): number {
+  if (Atomics.compareExchange(i32, i, UNLOCKED, CONTENDED) === UNLOCKED) return taken(i32, i, owned);
+  if (watching && Atomics.load(i32, i) === CONTENDED) wake(i32, i, 1);
+  return TIMED_OUT;
+}
+
+/**
+ * @internal The acquire protocol on a STATE word (shared with RLock and Condition), as a generator
+ * for later() (async waits). Returns TAKEN, TIMED_OUT, or the identity of a dead holder whose lock
+ * this thread has taken over (it holds it). lockBlocking is the same protocol as a plain loop.
+ * @param forever - ignore the call's deadline (re-taking the lock after a condition wait).
+ * @param owned - an RLock's word: its owner is always written (by RLock), so never record here.
+ */
+export function* lockSteps(i32: Int32Array, i: number, forever = false, owned = false): Steps<number> {
+  let c = Atomics.compareExchange(i32, i, UNLOCKED, LOCKED);
+  if (c === UNLOCKED) return taken(i32, i, owned);
+  const sleep: Sleep = { i32, index: i, value: CONTENDED, forever, slice: undefined };
+  let looks = 0;
+  for (;;) {
+    const r = lockTurn(i32, i, c, looks, owned);
+    if (r >= 0) return r;
+    looks = looksAfter(r, looks);
+    sleep.slice = r === SLEEP ? undefined : SLICE;
+    if ((yield sleep) === 'timed-out') return leave(i32, i, owned, r !== SLEEP);
+    c = Atomics.exchange(i32, i, CONTENDED);
+    if (c === UNLOCKED) return taken(i32, i, owned);
+  }
+}
+
+/**
+ * @internal The acquire protocol of lockSteps as a plain blocking loop: nothing is allocated, even
+ * when it sleeps. It first spins (the configured number of loads, see internal/futex.ts) while the
+ * lock is held, trying to take it (CAS UNLOCKED -> LOCKED) whenever it reads UNLOCKED, and without
+ * writing CONTENDED: a release within the spin then notifies nobody, as in the raw spinning mutex.
+ * The caller has made its own CAS attempt and checked that this thread may block (canBlock).
+ * @param deadline - absolute, on the monotonic clock (Infinity: none).
+ */
+export function lockBlocking(i32: Int32Array, i: number, deadline: number, owned = false): number {
+  let c = spinFor(i32, i, UNLOCKED, LOCKED);
+  if (c === UNLOCKED) return taken(i32, i, owned);
+  let looks = 0;
+  for (;;) {
+    const r = lockTurn(i32, i, c, looks, owned);
+    if (r >= 0) return r;
+    looks = looksAfter(r, looks);
+    const slice = r === SLEEP ? undefined : SLICE;
+    if (sleepOn(i32, i, CONTENDED, deadline, 0, slice) === 'timed-out') {
+      return leave(i32, i, owned, r !== SLEEP);
     }
     c = Atomics.exchange(i32, i, CONTENDED);
     if (c === UNLOCKED) return taken(i32, i, owned);
