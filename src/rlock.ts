@@ -30,12 +30,12 @@
  */
 
 import { AbandonedError, RuntimeError } from './errors.js';
-import { block, type Steps } from './internal/futex.js';
+import { block, canBlock, type Steps } from './internal/futex.js';
 import { type Held, held } from './internal/hold.js';
 import { me } from './internal/ident.js';
 import { adopt, carve, carvedChunk, inspect } from './internal/memory.js';
 import { checkTimeout, deadlineOf } from './internal/timeout.js';
-import { lockSteps, TAKEN, TIMED_OUT, unlock } from './lock.js';
+import { lockBlocking, lockSteps, TAKEN, TIMED_OUT, unlock } from './lock.js';
 
 const STATE = 1;
 const OWNER_HI = 2;
@@ -107,7 +107,12 @@ export class RLock {
       return true;
     }
     if (Atomics.compareExchange(i32, at + STATE, 0, 1) !== 0) {
-      const r = block(lockSteps(i32, at + STATE, false, true), deadlineOf(ms), 'RLock.acquire', NO_TWIN);
+      const deadline = deadlineOf(ms);
+      // A poll, or a thread that may not block (block() throws there): the protocol's generator.
+      const r =
+        deadline !== Number.NEGATIVE_INFINITY && canBlock()
+          ? lockBlocking(i32, at + STATE, deadline, true)
+          : block(lockSteps(i32, at + STATE, false, true), deadline, 'RLock.acquire', NO_TWIN);
       if (r === TIMED_OUT) return false;
       own(i32, at, 1);
       if (r !== TAKEN) throw new AbandonedError('RLock', r);
