@@ -2,15 +2,20 @@
  * lockproto.pml: the Lock protocol on a STATE word, shared by lock.pml and condition.pml.
  *
  * Mirrors src/lock.ts:
- *   44-47    `const STATE = 1;`                      the constants (checked by test/models.test.ts)
- *   132-141  `acquire(timeout?: number): boolean {`  fast path CAS 0 -> 1, else block(lockSteps)
- *   149-160  `async acquireAsync(`                   the same with later()
- *   211-254  `export function* lockSteps(`           CAS 0 -> 1; swap in 2 until the old value is 0,
- *                                                    sleeping on (STATE, 2); on timeout CAS 0 -> 2
- *   265-270  `export function unlock(`               swap in 0; if the old value was 2, wake one
- * Not modelled: the abandonment paths (lines 222-244 and 248, taken only inside weft Threads when
- * a holder may have died: a dead holder's lock is taken over; sleeps are cut into slices, which
- * are spurious wake-ups here; a waiter that gives up wakes another) and HOLDER's plain store.
+ *   60-63    `const STATE = 1;`                      the constants (checked by test/models.test.ts)
+ *   156-170  `acquire(timeout?: number): boolean {`  fast path CAS 0 -> 1, else lockBlocking (a poll,
+ *                                                    or a thread that may not block: block(lockSteps))
+ *   178-189  `async acquireAsync(`                   the same with later(lockSteps)
+ *   246-272  `function lockTurn(`                    one turn: swap in 2 unless there; 0: taken
+ *   279-283  `function leave(`                       on timeout CAS 0 -> 2
+ *   292-306  `export function* lockSteps(`           CAS 0 -> 1; lockTurn until the old value is 0,
+ *                                                    sleeping on (STATE, 2)
+ *   316-332  `export function lockBlocking(`         the same loop, blocking; its spin (spinFor) only
+ *                                                    repeats the CAS 0 -> 1 (L_CAS, again)
+ *   342-347  `export function unlock(`               swap in 0; if the old value was 2, wake one
+ * Not modelled: the abandonment paths (lockTurn's look at HOLDER, taken only inside weft Threads
+ * when a holder may have died: a dead holder's lock is taken over; sleeps are cut into slices,
+ * which are spurious wake-ups here; a waiter that gives up wakes another) and HOLDER's plain store.
  * Needs futex.pml, and in the calling proctype: int lk_c; byte lpc, out.
  */
 
