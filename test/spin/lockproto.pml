@@ -17,8 +17,9 @@
  *   424-436  `export function unlock(`               1 -> 0; 2 or 4 -> 0, wake one; 3 -> 4, wake one,
  *                                                    and if that woke nobody, CAS 4 -> 0, wake one
  * Whether a woken waiter has waited STARVE_MS is the clock's to say: either, here, at most STARVES
- * times in a run (default: no limit, as lock.pml checks it; condition.pml, queue.pml and the helper
- * scenarios, whose state spaces are the largest, use 1 in run.sh).
+ * times in a run (default: no limit, as lock.pml checks it). In run.sh the helper scenarios use 2
+ * (safety) or 0, and condition.pml and queue.pml 0: their protocols over the lock are checked
+ * without the hand-off, whose state space would not fit (it is checked in full by lock.pml).
  * A sleep on 4 has a slice (SLICE_HANDED): the thread may always come back from it (futex.pml
  * `sliced`), as from a timer; the other slices (abandonment) are not modelled.
  * Not modelled: the abandonment paths (lockTurn's look at HOLDER, taken only inside weft Threads
