@@ -119,8 +119,6 @@ const nextGen = (s: number): number => ((gen(s) + 1) << GEN_SHIFT) | 0;
  * ```
  */
 export class Barrier {
-  /** @internal Kind name, for revival after crossing threads. */
-  readonly __weft = 'Barrier';
   /** @internal The chunk of shared memory this barrier lives in. */
   readonly _i32: Int32Array;
   /** @internal Index of the barrier's tag word in `_i32`. */
@@ -128,6 +126,11 @@ export class Barrier {
   /** @internal The default timeout of wait(), in ms (undefined: none). Crosses threads. */
   readonly _timeout: number | undefined;
   readonly #action: (() => void) | undefined;
+
+  /** @internal Kind name (on the prototype, not carried by a copy: the tag word names the kind). */
+  get __weft(): 'Barrier' {
+    return 'Barrier';
+  }
 
   /**
    * Makes a barrier for `parties` threads. Never blocks.

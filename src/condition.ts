@@ -46,7 +46,7 @@ import {
   wake,
 } from './internal/futex.js';
 import { type Held, held } from './internal/hold.js';
-import { adopt, inspect, kindOf, place } from './internal/memory.js';
+import { adopt, carve, carvedChunk, inspect, kindOf } from './internal/memory.js';
 import { checkTimeout, deadlineOf, now } from './internal/timeout.js';
 import { Lock, lockSteps, TAKEN, unlock } from './lock.js';
 import { RLock } from './rlock.js';
@@ -69,14 +69,17 @@ const LOCK_STATE = 1; // the Lock's STATE word, from its tag
  * ```
  */
 export class Condition<L extends Lock | RLock = Lock | RLock> {
-  /** @internal Kind name, for revival after crossing threads. */
-  readonly __weft = 'Condition';
   /** @internal The chunk of shared memory this condition lives in. */
   readonly _i32: Int32Array;
   /** @internal Index of the condition's tag word in `_i32`. */
   readonly _at: number;
   /** The lock this condition uses. */
   readonly lock: L;
+
+  /** @internal Kind name (on the prototype, not carried by a copy: the tag word names the kind). */
+  get __weft(): 'Condition' {
+    return 'Condition';
+  }
 
   /**
    * Makes a condition on `lock` (by default a new RLock). Never blocks.
@@ -86,9 +89,9 @@ export class Condition<L extends Lock | RLock = Lock | RLock> {
     if (lock !== undefined && !(lock instanceof Lock) && !(lock instanceof RLock)) {
       throw typeError(`Condition: lock must be a Lock or an RLock, got ${describe(lock)}`);
     }
-    const p = place('Condition', 4);
-    this._i32 = p.i32;
-    this._at = p.at;
+    const at = carve('Condition', 4);
+    this._i32 = carvedChunk();
+    this._at = at;
     this.lock = lock ?? (new RLock() as L);
   }
 

@@ -7,6 +7,8 @@
  * named after the Python exceptions `threading` raises in the same places.
  */
 
+import { kindOf } from './internal/tag.js';
+
 /** Stable codes carried by every error weft throws. */
 export type WeftErrorCode =
   | 'WEFT_BAD_ARGUMENT'
@@ -180,8 +182,10 @@ export function describe(value: unknown): string {
     case 'symbol':
       return 'a symbol';
     default: {
-      const kind = (value as { __weft?: unknown }).__weft;
-      if (typeof kind === 'string') {
+      // A live handle names its kind (a getter on its class); a copy, by its tag word in shared memory.
+      const own = (value as { __weft?: unknown }).__weft;
+      const kind = typeof own === 'string' ? own : kindOf(value);
+      if (kind !== undefined) {
         // A plain copy (no prototype) is what a primitive becomes after crossing threads: say how
         // to make it live, since a missing revive() is the usual cause.
         const proto = Object.getPrototypeOf(value);

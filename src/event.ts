@@ -37,7 +37,7 @@ import {
   type WaitOptions,
   wake,
 } from './internal/futex.js';
-import { adopt, inspect, place } from './internal/memory.js';
+import { adopt, carve, carvedChunk, inspect } from './internal/memory.js';
 import { checkTimeout, deadlineOf } from './internal/timeout.js';
 
 const STATE = 1; // word offset from the tag
@@ -58,18 +58,21 @@ const ONE_GENERATION = 4;
  * ```
  */
 export class Event {
-  /** @internal Kind name, for revival after crossing threads. */
-  readonly __weft = 'Event';
   /** @internal The chunk of shared memory this event lives in. */
   readonly _i32: Int32Array;
-  /** @internal Index of the event's tag word in `_i32`. */
+  /** @internal Index of the event's tag word in `_i32` (the tag names the kind: see internal/tag.ts). */
   readonly _at: number;
+
+  /** @internal Kind name (on the prototype, not carried by a copy: the tag word names the kind). */
+  get __weft(): 'Event' {
+    return 'Event';
+  }
 
   /** Makes a new event, unset. Never blocks. */
   constructor() {
-    const p = place('Event', 2);
-    this._i32 = p.i32;
-    this._at = p.at;
+    const at = carve('Event', 2);
+    this._i32 = carvedChunk();
+    this._at = at;
   }
 
   /**

@@ -4,18 +4,38 @@
  *
  * Layout: [TAG, STATE, HOLDER_HI, HOLDER_LO].
  *   STATE      0 unlocked | 1 locked, nobody asleep | 2 locked, and someone may be asleep on STATE
+ *              | 3 STARVING: as 2, and a waiter has waited STARVE_MS or more
+ *              | 4 HANDED: locked, handed over by a release to a waiter that has slept
  *   HOLDER     the identity of the weft Thread that took the lock, 0/0 when none is recorded
  *
- * acquire: CAS STATE 0 -> 1 (the whole uncontended path: no notify, no allocation, no clock).
- *          Otherwise swap in 2 until the old value is 0, sleeping on (STATE, 2) between swaps.
- * release: swap in 0; if the old value was 2, wake one sleeper. If it was 0, the lock was not held:
- *          throw, and STATE is unchanged (swapping 0 into 0).
+ *   STATE | acquire (newcomer)      | acquire (woken from a sleep)   | release
+ *   0     | CAS -> 1 (fast path)    | CAS -> 2                       | throw, unchanged
+ *   1     | CAS -> 2, sleep on 2    | CAS -> 2 (3 if starved), sleep | CAS -> 0
+ *   2     | sleep on 2              | sleep (CAS -> 3 if starved)    | CAS -> 0, wake one
+ *   3     | sleep on 3              | sleep on 3                     | CAS -> 4, wake one (*)
+ *   4     | sleep on 4, one slice   | CAS -> 2: taken                | CAS -> 0, wake one
+ *   (*) if it woke nobody (every waiter left), CAS 4 -> 0 and wake one.
  *
- * No lost wake-up: a sleeper sleeps only while STATE is still 2, and it is the sleeper itself that
- * wrote the 2, so a release that comes after that write sees 2 and wakes one. The woken thread swaps
- * in 2 again (others may still sleep), so the next release wakes the next one.
- * Algorithm: Drepper, "Futexes Are Tricky" (2011), mutex 2. The blocking path spins on STATE before
- * its first sleep (see internal/futex.ts).
+ * acquire: CAS STATE 0 -> 1 (the whole uncontended path: no notify, no allocation, no clock).
+ *          Otherwise (lockTurn) CAS in 2 until the lock is taken, sleeping on its value between.
+ * release: as the table; the uncontended path is one CAS.
+ *
+ * No lost wake-up: a sleeper sleeps only on a value of 2, 3 or 4, each of which tells a release to
+ * wake one (a 4 is a hand-off: its taker writes 2); the sleeper wrote that value, or saw it, before
+ * it slept, so a release that comes after sees it and wakes one. The woken thread writes 2 again when
+ * it takes the lock (others may still sleep), so the next release wakes the next one. A hand-off is
+ * taken by exactly one thread (a CAS 4 -> 2) that has slept; if nobody took it because nobody was
+ * woken, the release itself undoes it (4 -> 0, wake one); if the woken waiter left (an abort), it
+ * takes and releases it on its way out; and a newcomer that finds 4 sleeps for a slice only, then
+ * counts as woken, so that a hand-off whose taker never came back (terminated) is not left for ever.
+ * Algorithm: Drepper, "Futexes Are Tricky" (2011), mutex 2, with Go's starvation mode (sync.Mutex:
+ * a waiter that has waited 1 ms gets the lock handed over at the next release, so that barging, which
+ * keeps the throughput, cannot starve it; the wait-queue is FIFO, so the oldest sleeper is woken).
+ * Before it writes 2, a blocking acquire spins a bounded number of loads (internal/futex.ts
+ * spinFor), trying CAS 0 -> 1 whenever it reads 0: a release within the spin sees 1, not 2, and
+ * notifies nobody. The protocol is written once (lockTurn) and driven twice: a generator for async
+ * waits (lockSteps, under later()) and a plain loop for blocking ones (lockBlocking), which
+ * allocates nothing even when it sleeps.
  *
  * Abandonment (internal/life.ts, docs/reliability.md). Inside a weft Thread only (`recording`, one
  * well-predicted branch after the CAS), the taker writes its identity into HOLDER, HI then LO.
@@ -37,16 +57,30 @@
  */
 
 import { AbandonedError, RuntimeError } from './errors.js';
-import { block, later, type Sleep, type Steps, signalOf, type WaitOptions, wake } from './internal/futex.js';
+import {
+  block,
+  canBlock,
+  later,
+  type Outcome,
+  type Sleep,
+  type Steps,
+  signalOf,
+  sleepOn,
+  spinFor,
+  type WaitOptions,
+  wake,
+} from './internal/futex.js';
 import { type Held, held } from './internal/hold.js';
 import { Life, lifeOf, registry, SLICE } from './internal/life.js';
-import { adopt, inspect, place } from './internal/memory.js';
-import { checkTimeout, deadlineOf } from './internal/timeout.js';
+import { adopt, carve, carvedChunk, inspect } from './internal/memory.js';
+import { checkTimeout, deadlineOf, now } from './internal/timeout.js';
 
 const STATE = 1;
 const UNLOCKED = 0;
 const LOCKED = 1;
 const CONTENDED = 2;
+const STARVING = 3; // locked; a waiter has waited STARVE_MS or more: the release hands it over
+const HANDED = 4; // locked: handed over by a release, to be taken by a waiter that has slept
 // HOLDER_HI and HOLDER_LO, relative to STATE (the same places as an RLock's OWNER_HI / OWNER_LO).
 const HI = 1;
 const LO = 2;
@@ -98,18 +132,21 @@ export function outcomeOf(r: number, what: string): boolean {
  * ```
  */
 export class Lock {
-  /** @internal Kind name, for revival after crossing threads. */
-  readonly __weft = 'Lock';
   /** @internal The chunk of shared memory this lock lives in. */
   readonly _i32: Int32Array;
-  /** @internal Index of the lock's tag word in `_i32`. */
+  /** @internal Index of the lock's tag word in `_i32` (the tag names the kind: see internal/tag.ts). */
   readonly _at: number;
+
+  /** @internal Kind name (on the prototype, not carried by a copy: the tag word names the kind). */
+  get __weft(): 'Lock' {
+    return 'Lock';
+  }
 
   /** Makes a new lock, unlocked. Never blocks. */
   constructor() {
-    const p = place('Lock', 4);
-    this._i32 = p.i32;
-    this._at = p.at;
+    const at = carve('Lock', 4);
+    this._i32 = carvedChunk();
+    this._at = at;
   }
 
   /**
@@ -144,7 +181,12 @@ export class Lock {
       if (recording) record(i32, i);
       return true;
     }
-    return outcomeOf(block(lockSteps(i32, i), deadlineOf(ms), 'Lock.acquire'), 'Lock');
+    const deadline = deadlineOf(ms);
+    if (deadline === Number.NEGATIVE_INFINITY)
+      return outcomeOf(block(lockSteps(i32, i), deadline, 'Lock.acquire'), 'Lock');
+    // block() throws CannotBlockError where this thread may not block; elsewhere the plain loop.
+    if (!canBlock()) return outcomeOf(block(lockSteps(i32, i), deadline, 'Lock.acquire'), 'Lock');
+    return outcomeOf(lockBlocking(i32, i, deadline), 'Lock');
   }
 
   /**
@@ -209,54 +251,161 @@ export class Lock {
   }
 }
 
+/** lockTurn's answers other than a result: how to sleep (see the header comment). */
+const SLEEP = -1; // no limit
+const SLICE_ALIVE = -2; // the holder is a live weft Thread: watch it, slice after slice
+const SLICE_UNKNOWN = -3; // nobody recorded yet: one slice, then one look, then sleep
+const SLICE_HANDED = -4; // handed to a sleeper that has not taken it yet: look again after a slice
+
+/** Who takes a turn: a newcomer (has not slept yet), a waiter woken from a sleep, a starving one. */
+const NEW = 0;
+const WOKEN = 1;
+const STARVED = 2;
+
+/** A waiter that has waited this long (ms) and is woken to find the lock taken is starving. */
+export const STARVE_MS = 1;
+
+/** The value that the last lockTurn asked to sleep on (read by its driver right after the call). */
+let sleepValue = CONTENDED;
+
 /**
- * @internal The acquire protocol on a STATE word (shared with RLock and Condition). Returns TAKEN,
- * TIMED_OUT, or the identity of a dead holder whose lock this thread has taken over (it holds it).
+ * One turn of the acquire protocol, after the word was seen as `c`. Takes the lock if it is
+ * UNLOCKED, or HANDED and this waiter has slept; else marks it CONTENDED (STARVING for a starved
+ * waiter) unless it is marked already, and looks at its holder. Returns TAKEN, a dead holder's
+ * identity (taken over: the caller holds the lock), or how to sleep on (STATE, sleepValue): SLEEP,
+ * SLICE_ALIVE, SLICE_UNKNOWN (only while `looks` < 1) or SLICE_HANDED. Written once, for the
+ * protocol's two drivers: lockSteps (a generator, for async waits) and lockBlocking.
+ */
+function lockTurn(i32: Int32Array, i: number, c: number, looks: number, owned: boolean, who: number): number {
+  for (;;) {
+    if (c === UNLOCKED || (c === HANDED && who !== NEW)) {
+      // Taken as CONTENDED: others may sleep, and the release must wake one.
+      const seen = Atomics.compareExchange(i32, i, c, CONTENDED);
+      if (seen === c) return taken(i32, i, owned);
+      c = seen;
+      continue;
+    }
+    if (c === LOCKED || (c === CONTENDED && who === STARVED)) {
+      const mark = who === STARVED ? STARVING : CONTENDED;
+      const seen = Atomics.compareExchange(i32, i, c, mark);
+      if (seen !== c) {
+        c = seen;
+        continue;
+      }
+      c = mark;
+    }
+    // CONTENDED, STARVING, or HANDED to another (this one has not slept): sleep while it stays.
+    sleepValue = c;
+    if (c === HANDED) return SLICE_HANDED;
+    if (registry() === undefined) return SLEEP;
+    // Abandonment: who holds it? (See the header comment.)
+    const lo = Atomics.load(i32, i + LO);
+    const hi = Atomics.load(i32, i + HI);
+    const life = lifeOf(hi, lo);
+    if (life === Life.Alive) return SLICE_ALIVE;
+    if (life !== Life.Dead) return looks < 1 ? SLICE_UNKNOWN : SLEEP;
+    if (Atomics.compareExchange(i32, i + LO, lo, 0) === lo) {
+      // The record was the dead holder's, and it is ours to take over. Unless the lock was
+      // released meanwhile (by another thread: a Lock is not owned), we hold it now.
+      if (Atomics.exchange(i32, i, CONTENDED) === UNLOCKED) return taken(i32, i, owned);
+      if (!owned && recording) record(i32, i);
+      return hi * 0x100000000 + (lo >>> 0);
+    }
+    c = Atomics.load(i32, i);
+  }
+}
+
+/** How many looks a waiter has taken in a row that found no holder recorded, after turn `r`. */
+function looksAfter(r: number, looks: number): number {
+  return r === SLICE_ALIVE ? 0 : r === SLICE_UNKNOWN ? looks + 1 : looks;
+}
+
+/** The slice (ms) of a sleep that turn `r` asked for; undefined: no limit. */
+function sliceOf(r: number): number | undefined {
+  return r === SLEEP ? undefined : r === SLICE_HANDED ? STARVE_MS : SLICE;
+}
+
+/** Who a waiter is after a sleep that returned `outcome`, having first asked to sleep at `since`. */
+function whoAfter(who: number, outcome: Outcome, since: number): number {
+  if (who === NEW && outcome === 'not-equal') return NEW; // it did not sleep
+  return now() - since >= STARVE_MS ? STARVED : WOKEN;
+}
+
+/**
+ * A waiter gives up (its deadline passed): one last try (UNLOCKED, or HANDED: it has slept); else,
+ * if it was watching a holder (`watching`) and others sleep, wake one to watch in its place.
+ * Returns TAKEN or TIMED_OUT.
+ */
+function leave(i32: Int32Array, i: number, owned: boolean, watching: boolean): number {
+  let c = Atomics.load(i32, i);
+  while (c === UNLOCKED || c === HANDED) {
+    const seen = Atomics.compareExchange(i32, i, c, CONTENDED);
+    if (seen === c) return taken(i32, i, owned);
+    c = seen;
+  }
+  if (watching && c >= CONTENDED) wake(i32, i, 1);
+  return TIMED_OUT;
+}
+
+/**
+ * @internal The acquire protocol on a STATE word (shared with RLock and Condition), as a generator
+ * for later() (async waits). Returns TAKEN, TIMED_OUT, or the identity of a dead holder whose lock
+ * this thread has taken over (it holds it). lockBlocking is the same protocol as a plain loop.
  * @param forever - ignore the call's deadline (re-taking the lock after a condition wait).
  * @param owned - an RLock's word: its owner is always written (by RLock), so never record here.
  */
 export function* lockSteps(i32: Int32Array, i: number, forever = false, owned = false): Steps<number> {
-  const sleep: Sleep = { i32, index: i, value: CONTENDED, forever, slice: undefined };
   let c = Atomics.compareExchange(i32, i, UNLOCKED, LOCKED);
   if (c === UNLOCKED) return taken(i32, i, owned);
-  let looks = 0; // looks in a row that found no holder to watch
+  const sleep: Sleep = { i32, index: i, value: CONTENDED, forever, slice: undefined };
+  let looks = 0;
+  let who = NEW;
+  let since = 0;
   for (;;) {
-    if (c !== CONTENDED) {
-      c = Atomics.exchange(i32, i, CONTENDED);
-      if (c === UNLOCKED) return taken(i32, i, owned);
+    const r = lockTurn(i32, i, c, looks, owned, who);
+    if (r >= 0) return r;
+    looks = looksAfter(r, looks);
+    if (who === NEW) since = now();
+    sleep.value = sleepValue;
+    sleep.slice = sliceOf(r);
+    let outcome: Outcome;
+    try {
+      outcome = yield sleep;
+    } catch (error) {
+      // Aborted (later() has woken every sleeper of the word): a hand-off that may have been meant
+      // for this waiter is taken and passed on, so that it is never left with nobody to take it.
+      if (Atomics.compareExchange(i32, i, HANDED, CONTENDED) === HANDED) unlock(i32, i, 'Lock');
+      throw error;
     }
-    sleep.slice = undefined;
-    if (registry() !== undefined) {
-      // Abandonment: who holds it? (See the header comment.)
-      const lo = Atomics.load(i32, i + LO);
-      const hi = Atomics.load(i32, i + HI);
-      const life = lifeOf(hi, lo);
-      if (life === Life.Dead) {
-        if (Atomics.compareExchange(i32, i + LO, lo, 0) === lo) {
-          // The record was the dead holder's, and it is ours to take over. Unless the lock was
-          // released meanwhile (by another thread: a Lock is not owned), we hold it now.
-          if (Atomics.exchange(i32, i, CONTENDED) === UNLOCKED) return taken(i32, i, owned);
-          if (!owned && recording) record(i32, i);
-          return hi * 0x100000000 + (lo >>> 0);
-        }
-        c = Atomics.load(i32, i);
-        continue;
-      }
-      if (life === Life.Alive) {
-        looks = 0;
-        sleep.slice = SLICE;
-      } else if (looks++ < 1) {
-        sleep.slice = SLICE;
-      }
-    }
-    if ((yield sleep) === 'timed-out') {
-      if (Atomics.compareExchange(i32, i, UNLOCKED, CONTENDED) === UNLOCKED) return taken(i32, i, owned);
-      // Leaving: if others sleep, wake one to watch the holder in our place.
-      if (sleep.slice !== undefined && Atomics.load(i32, i) === CONTENDED) wake(i32, i, 1);
-      return TIMED_OUT;
-    }
-    c = Atomics.exchange(i32, i, CONTENDED);
-    if (c === UNLOCKED) return taken(i32, i, owned);
+    if (outcome === 'timed-out') return leave(i32, i, owned, r !== SLEEP);
+    who = whoAfter(who, outcome, since);
+    c = Atomics.load(i32, i);
+  }
+}
+
+/**
+ * @internal The acquire protocol of lockSteps as a plain blocking loop: nothing is allocated, even
+ * when it sleeps. It first spins (the configured number of loads, see internal/futex.ts) while the
+ * lock is held, trying to take it (CAS UNLOCKED -> LOCKED) whenever it reads UNLOCKED, and without
+ * writing CONTENDED: a release within the spin then notifies nobody, as in the raw spinning mutex.
+ * The caller has made its own CAS attempt and checked that this thread may block (canBlock).
+ * @param deadline - absolute, on the monotonic clock (Infinity: none).
+ */
+export function lockBlocking(i32: Int32Array, i: number, deadline: number, owned = false): number {
+  let c = spinFor(i32, i, UNLOCKED, LOCKED);
+  if (c === UNLOCKED) return taken(i32, i, owned);
+  let looks = 0;
+  let who = NEW;
+  let since = 0;
+  for (;;) {
+    const r = lockTurn(i32, i, c, looks, owned, who);
+    if (r >= 0) return r;
+    looks = looksAfter(r, looks);
+    if (who === NEW) since = now();
+    const outcome = sleepOn(i32, i, sleepValue, deadline, 0, sliceOf(r));
+    if (outcome === 'timed-out') return leave(i32, i, owned, r !== SLEEP);
+    who = whoAfter(who, outcome, since);
+    c = Atomics.load(i32, i);
   }
 }
 
@@ -267,11 +416,22 @@ function taken(i32: Int32Array, i: number, owned: boolean): number {
 
 /**
  * @internal The release protocol on a STATE word. Throws, changing nothing, if it was unlocked.
- * Clears the holder's record first (see the header comment: a plain store, published by the swap).
+ * Clears the holder's record first (see the header comment: a plain store, published by the CAS).
+ * LOCKED -> UNLOCKED; CONTENDED (or HANDED, released again before it was taken) -> UNLOCKED and
+ * wake one; STARVING -> HANDED and wake one, the oldest sleeper, which takes it (if nobody was
+ * woken, every waiter has left: UNLOCKED, unless a sleeper took it meanwhile, and wake one).
  */
 export function unlock(i32: Int32Array, i: number, what: string): void {
   i32[i + LO] = 0;
-  const c = Atomics.exchange(i32, i, UNLOCKED);
-  if (c === CONTENDED) wake(i32, i, 1);
-  else if (c === UNLOCKED) throw new RuntimeError(`${what}.release: release unlocked lock`);
+  let c = LOCKED;
+  for (;;) {
+    const seen = Atomics.compareExchange(i32, i, c, c === STARVING ? HANDED : UNLOCKED);
+    if (seen === c) break;
+    if (seen === UNLOCKED) throw new RuntimeError(`${what}.release: release unlocked lock`);
+    c = seen;
+  }
+  if (c === LOCKED) return;
+  if (c !== STARVING) wake(i32, i, 1);
+  else if (wake(i32, i, 1) === 0 && Atomics.compareExchange(i32, i, HANDED, UNLOCKED) === HANDED)
+    wake(i32, i, 1);
 }

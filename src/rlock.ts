@@ -30,12 +30,12 @@
  */
 
 import { AbandonedError, RuntimeError } from './errors.js';
-import { block, type Steps } from './internal/futex.js';
+import { block, canBlock, type Steps } from './internal/futex.js';
 import { type Held, held } from './internal/hold.js';
 import { me } from './internal/ident.js';
-import { adopt, inspect, place } from './internal/memory.js';
+import { adopt, carve, carvedChunk, inspect } from './internal/memory.js';
 import { checkTimeout, deadlineOf } from './internal/timeout.js';
-import { lockSteps, TAKEN, TIMED_OUT, unlock } from './lock.js';
+import { lockBlocking, lockSteps, TAKEN, TIMED_OUT, unlock } from './lock.js';
 
 const STATE = 1;
 const OWNER_HI = 2;
@@ -59,18 +59,21 @@ const NO_TWIN =
  * ```
  */
 export class RLock {
-  /** @internal Kind name, for revival after crossing threads. */
-  readonly __weft = 'RLock';
   /** @internal The chunk of shared memory this lock lives in. */
   readonly _i32: Int32Array;
-  /** @internal Index of the lock's tag word in `_i32`. */
+  /** @internal Index of the lock's tag word in `_i32` (the tag names the kind: see internal/tag.ts). */
   readonly _at: number;
+
+  /** @internal Kind name (on the prototype, not carried by a copy: the tag word names the kind). */
+  get __weft(): 'RLock' {
+    return 'RLock';
+  }
 
   /** Makes a new re-entrant lock, unowned. Never blocks. */
   constructor() {
-    const p = place('RLock', 5);
-    this._i32 = p.i32;
-    this._at = p.at;
+    const at = carve('RLock', 5);
+    this._i32 = carvedChunk();
+    this._at = at;
   }
 
   /**
@@ -104,7 +107,12 @@ export class RLock {
       return true;
     }
     if (Atomics.compareExchange(i32, at + STATE, 0, 1) !== 0) {
-      const r = block(lockSteps(i32, at + STATE, false, true), deadlineOf(ms), 'RLock.acquire', NO_TWIN);
+      const deadline = deadlineOf(ms);
+      // A poll, or a thread that may not block (block() throws there): the protocol's generator.
+      const r =
+        deadline !== Number.NEGATIVE_INFINITY && canBlock()
+          ? lockBlocking(i32, at + STATE, deadline, true)
+          : block(lockSteps(i32, at + STATE, false, true), deadline, 'RLock.acquire', NO_TWIN);
       if (r === TIMED_OUT) return false;
       own(i32, at, 1);
       if (r !== TAKEN) throw new AbandonedError('RLock', r);

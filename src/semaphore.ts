@@ -103,12 +103,15 @@ function checkCount(value: unknown, where: string, min: number): number {
  * ```
  */
 export class Semaphore {
-  /** @internal Kind name, for revival after crossing threads. */
-  readonly __weft: 'Semaphore' | 'BoundedSemaphore' = 'Semaphore';
   /** @internal The chunk of shared memory this semaphore lives in. */
   readonly _i32: Int32Array;
-  /** @internal Index of the semaphore's tag word in `_i32`. */
+  /** @internal Index of the semaphore's tag word in `_i32` (the tag names the kind: see internal/tag.ts). */
   readonly _at: number;
+
+  /** @internal Kind name (on the prototype, not carried by a copy: the tag word names the kind). */
+  get __weft(): 'Semaphore' | 'BoundedSemaphore' {
+    return 'Semaphore';
+  }
 
   /**
    * Makes a semaphore with `value` permits. Never blocks.
@@ -127,7 +130,6 @@ export class Semaphore {
       Atomics.store(p.i32, p.at + ID_HI, Math.floor(id / 0x100000000) | 0);
       Atomics.store(p.i32, p.at + ID_LO, (id % 0x100000000) | 0);
     }
-    if (bounded) this.__weft = 'BoundedSemaphore';
     this._i32 = p.i32;
     this._at = p.at;
   }
@@ -309,6 +311,11 @@ export class BoundedSemaphore extends Semaphore {
     if (value instanceof BoundedSemaphore) return value;
     adopt(value, ['BoundedSemaphore'], 'BoundedSemaphore');
     return new BoundedSemaphore();
+  }
+
+  /** @internal Kind name (on the prototype: see Semaphore). */
+  override get __weft(): 'BoundedSemaphore' {
+    return 'BoundedSemaphore';
   }
 
   /** The initial value, which the count never passes. */

@@ -51,6 +51,27 @@ describe('sharing', () => {
     assert.equal(Semaphore.from(b), b, 'a BoundedSemaphore is a Semaphore');
   });
 
+  test('a copy carries only _i32 and _at: the kind is read from the tag word (issue 13: two fields per handle)', () => {
+    const made = [
+      new Event(),
+      new Lock(),
+      new RLock(),
+      new Semaphore(2),
+      new BoundedSemaphore(2),
+      new Condition(),
+    ];
+    for (const live of made) {
+      const copy = structuredClone(live) as object;
+      const keys = Object.keys(copy).filter((k) => k !== 'lock' && k !== '_timeout');
+      assert.deepEqual(keys.sort(), ['_at', '_i32'], `${live.__weft}: ${keys.join(', ')}`);
+      assert.equal(revive(copy).constructor, live.constructor);
+    }
+    const bounded = revive(structuredClone(new BoundedSemaphore(3)));
+    assert.ok(bounded instanceof BoundedSemaphore);
+    assert.equal(bounded.__weft, 'BoundedSemaphore');
+    assert.throws(() => Event.from(structuredClone(new Lock())), /got a plain copy of a Lock \(/);
+  });
+
   test("X.from on structuredClone'd copies: plain objects, live again on the same memory", () => {
     const e = new Event();
     const s = new Semaphore(2);

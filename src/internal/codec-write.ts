@@ -17,6 +17,7 @@
 
 import { rangeError, typeError } from '../errors.js';
 import { DATA_VIEW, ErrorPart, MAX_DEPTH, SHORT_STRING, Tag, viewKindByName } from './codec-format.js';
+import { kindOf } from './tag.js';
 
 let buf = new Uint8Array(1024);
 let pos = 0;
@@ -329,10 +330,12 @@ function writeObject(v: object): void {
   }
   const proto: unknown = Object.getPrototypeOf(v);
   if (proto === Object.prototype || proto === null) {
-    const weft = (v as { __weft?: unknown; _i32?: unknown }).__weft;
-    if (typeof weft === 'string' && (v as { _i32?: unknown })._i32 instanceof Int32Array) {
-      throw new Refusal(`a weft ${weft}`, WEFT_HINT);
-    }
+    // A weft handle that crossed threads: its tag word names the kind (a Queue's also has __weft).
+    const label = (v as { __weft?: unknown }).__weft;
+    const weft =
+      kindOf(v) ??
+      (typeof label === 'string' && (v as { _i32?: unknown })._i32 instanceof Int32Array ? label : undefined);
+    if (weft !== undefined) throw new Refusal(`a weft ${weft}`, WEFT_HINT);
     nest();
     writePlain(v as Record<string, unknown>);
     depth--;

@@ -213,6 +213,29 @@ export function spinWhile(i32: Int32Array, index: number, value: number): boolea
   return false;
 }
 
+/**
+ * The bounded spin of a blocking acquire (a lock's): reads i32[index] up to the configured number
+ * of times while it is `taken` (held, nobody asleep), and whenever it reads `free`, tries to swap
+ * it for `taken` (CAS). Returns `free` once that CAS succeeded (the caller holds it), else the last
+ * value read. It never writes anything but that CAS, so a releaser sees no waiter registered and
+ * notifies nobody. It stops at once on any other value (someone sleeps on the word already): as in
+ * parking_lot, a thread spins only while nobody is parked, since with sleepers there are more
+ * threads than the lock can serve at once, and a spinning one holds a core that the holder (or
+ * the woken thread) may need. The caller has checked that this thread may block (canBlock).
+ */
+export function spinFor(i32: Int32Array, index: number, free: number, taken: number): number {
+  let c = Atomics.load(i32, index);
+  for (let i = 0; ; i++) {
+    if (c === free) {
+      c = Atomics.compareExchange(i32, index, free, taken);
+      if (c === free) return free;
+    }
+    if (c !== taken || i >= spinLimit) return c; // never `free`: that was just tried
+    pause(i);
+    c = Atomics.load(i32, index);
+  }
+}
+
 function sleep(s: Sleep, callDeadline: number, spin: number): Outcome {
   const deadline = s.forever === true ? Number.POSITIVE_INFINITY : callDeadline;
   return sleepOn(s.i32, s.index, s.value, deadline, spin, s.slice);

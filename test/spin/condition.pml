@@ -141,8 +141,7 @@ inline cv_release(n) {
 /* steps of wait (wpc), condition.ts:242-296 */
 #define W_ADD 1          /* UNRELEASED += 1 (247) */
 #define W_MY 2           /* my = GEN (248) */
-#define W_UNLOCK 3       /* unlock: swap in 0 (251; lock.ts unlock) */
-#define W_UNLOCK_WAKE 4  /* ... old value 2: wake one */
+#define W_UNLOCK 3       /* unlock (251; lock.ts unlock: lockproto.pml lock_release) */
 #define W_LOOP 5         /* g = GEN (258) */
 #define W_TAKE_LOAD 6    /* take(): r = RELEASED (309) */
 #define W_TAKE_CAS 7     /* CAS r -> r-1 (311) */
@@ -171,23 +170,12 @@ inline cv_wait(me) {
   :: atomic { wpc == W_ADD ->
        word[UNREL] = word[UNREL] + 1; epoch = nev;
        my = word[GENW]; in_cs--; wpc = W_UNLOCK }   /* W_MY, folded: see above */
-  :: atomic { wpc == W_UNLOCK ->
-       lk_c = word[LW]; word[LW] = UNLOCKED; assert(lk_c != UNLOCKED);
-       if
-       :: lk_c == CONTENDED -> wpc = W_UNLOCK_WAKE
+  :: wpc == W_UNLOCK ->
+     lock_release(LW);   /* lock.ts unlock, as lockproto.pml models it */
 #ifdef BROKEN_ESFX
-       :: else -> g = my; wpc = W_SLEEP
+     g = my; wpc = W_SLEEP
 #else
-       :: else -> wpc = W_LOOP
-#endif
-       fi;
-       lk_c = 0 }
-  :: atomic { wpc == W_UNLOCK_WAKE ->
-       notify(LW, 1);
-#ifdef BROKEN_ESFX
-       g = my; wpc = W_SLEEP }
-#else
-       wpc = W_LOOP }
+     wpc = W_LOOP
 #endif
   :: atomic { wpc == W_LOOP ->
        g = word[GENW];

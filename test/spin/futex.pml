@@ -5,13 +5,13 @@
  *   21-35    `Outcomes. 'not-equal'`        outcomes; why no wake-up is lost; aborts
  *   185-198  `export function block<T>(`    drives a protocol, blocking; spins before the first sleep
  *   207-214  `export function spinWhile(`   the same spin, run by a primitive before its protocol
- *   216-219  `function sleep(`              a protocol's sleep request, through sleepOn
+ *   236-239  `function sleep(`              a protocol's sleep request, through sleepOn
  *   228-251  `export function sleepOn(`    spin, deadline check, Atomics.wait, early timeout -> 'ok'
  *   316-403  `export function later<T>(`    Atomics.waitAsync; an abort withdraws a fallback's request,
  *                                           then wakes every waiter of the word, then the protocol is
  *                                           told by a throw (once); once told, and for a `forever`
  *                                           sleep, no deadline
- *   412-414  `export function wake(`        Atomics.notify(word, count); returns how many it woke
+ *   432-434  `export function wake(`        Atomics.notify(word, count); returns how many it woke
  *
  * Mirrors src/internal/fallback.ts:
  *   28-66    `The helper. One request`      the helper's protocol, CONTROL, and the argument
@@ -31,6 +31,8 @@
  *                (an async waiter's signal fired: the layer notifies every waiter of w, then the
  *                protocol's catch/finally runs; once per wait, and no deadline after it).
  * notify(w, n) dequeues up to n sleepers of w, oldest first (Atomics.notify's FIFO order), in one step.
+ * A sleep with a slice (sliced[me], set by the protocol: Lock's sleep on a hand-off) may always
+ * come back 'ok', as a timer does, without using up a spurious wake-up.
  *
  * Polling (polls[me], -DPOLLER in the models): where an engine lacks Atomics.waitAsync and no helper
  * worker can be made, later() polls (futex.ts `function pollWaitAsync(`): the waiter is in no queue,
@@ -92,6 +94,7 @@ bool woken[NSLEEP];                      /* dequeued by a notify, not yet resume
 bool inq[NSLEEP];                        /* queued (a thread sleeps on one word at a time) */
 bool can_timeout[NPROC];
 bool can_abort[NPROC];
+bool sliced[NPROC];                      /* its sleep has a slice: it may always come back ('ok') */
 bool told[NPROC];                        /* the protocol has been told of the abort */
 byte spur_left = SPURIOUS;               /* spurious wake-ups left, all threads together */
 byte fx_n, fx_who;                       /* scratch of notify, only inside an atomic step; zeroed */
@@ -164,7 +167,8 @@ inline futex_enter(me, w, v, forever) {
 #endif
 
 #define futex_may_leave(me, forever) \
-  (woken[me] || (inq[me] && (spur_left > 0 || (can_timeout[me] && !told[me] && !(forever)))) || \
+  (woken[me] || (inq[me] && (spur_left > 0 || sliced[me] || (can_timeout[me] && !told[me] && !(forever)))) || \
+   (polling[me] && !h_pending[me] && sliced[me]) || \
    (polling[me] && !h_pending[me] && \
     (word[pollw[me]] != pollv[me] || (can_timeout[me] && !told[me] && !(forever)))) || \
    (h_pending[me] && (h_has[me] || (word[pollw[me]] != pollv[me] && h_poll_may_settle))) || \
@@ -175,6 +179,9 @@ inline futex_leave(me, w, forever) {
   if
   :: woken[me] -> woken[me] = false; out = OK
   :: inq[me] && spur_left > 0 -> fq[w]??eval(me); inq[me] = false; spur_left--; out = OK
+  :: inq[me] && sliced[me] -> fq[w]??eval(me); inq[me] = false; out = OK   /* the slice ends */
+  :: polling[me] && !h_pending[me] && sliced[me] ->
+     polling[me] = false; pollv[me] = 0; pollw[me] = 0; out = OK
   :: inq[me] && can_timeout[me] && !told[me] && !(forever) ->
      fq[w]??eval(me); inq[me] = false; out = TIMED_OUT
   :: polling[me] && !h_pending[me] && word[w] != pollv[me] ->

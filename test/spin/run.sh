@@ -43,12 +43,13 @@ lock.pml      | -DPOLLER -DFAULTS                          | safety | pass | thr
 lock.pml      | -DPOLLER                                   | live   | pass | ... a polling waiter still finishes
 lock.pml      | -DBROKEN_RELEASE_NO_WAKE                   | safety | fail | broken: release without wake -> deadlock found
 lock.pml      | -DFAULTS -DBROKEN_ABORT_NO_WAKE            | safety | fail | broken: abort that does not wake the word -> found
-lock.pml      | -DHELPER                                   | safety | pass | thread 1 waits through a helper worker that may start late
-lock.pml      | -DHELPER                                   | live   | pass | ... every thread finishes (weak fairness)
-lock.pml      | -DHELPER -DFAULTS                          | safety | pass | ... the helped thread may abort, thread 0 has a deadline
-lock.pml      | -DHELPER -DFAULTS -DHELPER_NO_CHECK        | safety | pass | ... the helper's pass-on alone loses nothing
-lock.pml      | -DHELPER -DBROKEN_HELPER_AS_BEFORE         | safety | fail | broken: helper without CONTROL (issue 9 #1) -> found
-lock.pml      | -DHELPER -DFAULTS -DBROKEN_HELPER_NO_PASS_ON | safety | fail | broken: CONTROL checked, no pass-on -> found
+lock.pml      | -DBROKEN_HANDOFF_PLAIN_TAKE                | safety | fail | broken: a hand-off taken by load + store, not CAS -> two holders found
+lock.pml      | -DHELPER -DSTARVES=2                       | safety | pass | thread 1 waits through a helper worker that may start late
+lock.pml      | -DHELPER -DSTARVES=0                       | live   | pass | ... every thread finishes (weak fairness)
+lock.pml      | -DHELPER -DFAULTS -DSTARVES=0              | safety | pass | ... the helped thread may abort, thread 0 has a deadline
+lock.pml      | -DHELPER -DFAULTS -DHELPER_NO_CHECK -DSTARVES=0 | safety | pass | ... the helper's pass-on alone loses nothing
+lock.pml      | -DHELPER -DBROKEN_HELPER_AS_BEFORE -DSTARVES=0 | safety | fail | broken: helper without CONTROL (issue 9 #1) -> found
+lock.pml      | -DHELPER -DFAULTS -DBROKEN_HELPER_NO_PASS_ON -DSTARVES=0 | safety | fail | broken: CONTROL checked, no pass-on -> found
 event.pml     |                                            | safety | pass | 3 waiters, set/clear/set: set seen by all, no lost wake-up
 event.pml     |                                            | live   | pass | ... every waiter returns true (weak fairness)
 event.pml     | -DFAULTS                                   | safety | pass | with a deadline and an abort
@@ -64,17 +65,17 @@ semaphore.pml | -DMUTEX -DFAULTS                           | live   | pass | ...
 semaphore.pml | -DPOLLER -DFAULTS                          | safety | pass | a polling consumer
 semaphore.pml | -DPOLLER                                   | live   | pass | ... still gets its permit
 semaphore.pml | -DBROKEN_RELEASE_READS_SLEEPERS_FIRST      | safety | fail | broken: SLEEPERS read before COUNT -> found
-condition.pml | -DNCONS=3                                  | safety | pass | 3 consumers + producer: notify(2), notify(1)
-condition.pml | -DNCONS=2                                  | live   | pass | 2 consumers: every consumer gets its item
-condition.pml | -DNCONS=2 -DNOTIFY_ALL                     | safety | pass | notify(2), notifyAll()
-condition.pml | -DNCONS=2 -DFAULTS                         | safety | pass | with a deadline and an abort (pass-on)
-condition.pml | -DNCONS=3 -DFAULTS -DSPURIOUS=0            | safety | pass | ... with 3 consumers
-condition.pml | -DNCONS=2 -DPOLLER -DFAULTS                | safety | pass | a polling consumer
-condition.pml | -DNCONS=2 -DPOLLER                         | live   | pass | ... still gets its item
-condition.pml | -DNCONS=2 -DBROKEN_ESFX                    | safety | fail | broken: esfx's condvar -> lost notify found
-condition.pml | -DNCONS=2 -DHELPER -DABORT1                | safety | pass | consumer 1 waits through a helper, may abort
-condition.pml | -DNCONS=2 -DHELPER -DABORT1 -DBROKEN_HELPER_AS_BEFORE | safety | fail | broken: helper without CONTROL (issue 9 #1) -> found
-condition.pml | -DNCONS=2 -DHELPER -DABORT1 -DBROKEN_HELPER_NO_PASS_ON | safety | fail | broken: CONTROL checked, no pass-on -> found
+condition.pml | -DNCONS=3 -DSTARVES=0                      | safety | pass | 3 consumers + producer: notify(2), notify(1)
+condition.pml | -DNCONS=2 -DSTARVES=0                      | live   | pass | 2 consumers: every consumer gets its item
+condition.pml | -DNCONS=2 -DNOTIFY_ALL -DSTARVES=0         | safety | pass | notify(2), notifyAll()
+condition.pml | -DNCONS=2 -DFAULTS -DSTARVES=0             | safety | pass | with a deadline and an abort (pass-on)
+condition.pml | -DNCONS=3 -DFAULTS -DSPURIOUS=0 -DSTARVES=0 | safety | pass | ... with 3 consumers
+condition.pml | -DNCONS=2 -DPOLLER -DFAULTS -DSTARVES=0    | safety | pass | a polling consumer
+condition.pml | -DNCONS=2 -DPOLLER -DSTARVES=0             | live   | pass | ... still gets its item
+condition.pml | -DNCONS=2 -DBROKEN_ESFX -DSTARVES=0        | safety | fail | broken: esfx's condvar -> lost notify found
+condition.pml | -DNCONS=2 -DHELPER -DABORT1 -DSTARVES=0    | safety | pass | consumer 1 waits through a helper, may abort
+condition.pml | -DNCONS=2 -DHELPER -DABORT1 -DBROKEN_HELPER_AS_BEFORE -DSTARVES=0 | safety | fail | broken: helper without CONTROL (issue 9 #1) -> found
+condition.pml | -DNCONS=2 -DHELPER -DABORT1 -DBROKEN_HELPER_NO_PASS_ON -DSTARVES=0 | safety | fail | broken: CONTROL checked, no pass-on -> found
 barrier.pml   | -DPARTIES=2 -DNWORKERS=4                   | safety | pass | 4 threads, 2 parties: newcomers during the action
 barrier.pml   | -DPARTIES=2 -DNWORKERS=4 -DSPURIOUS=1      | live   | pass | ... every thread returns its index (weak fairness)
 barrier.pml   | -DPARTIES=3 -DNWORKERS=3 -DWAITS=2         | safety | pass | 3 parties, 2 passes each: reuse
@@ -91,21 +92,21 @@ barrier.pml   | -DDEATH -DNWORKERS=2 -DBROKEN_NO_WATCH_WAKE | safety | fail | br
 barrier.pml   | -DDEATH -DNWORKERS=2 -DBROKEN_RECORD_BEFORE_WAKE | safety | fail | broken: record, then wake -> found
 barrier.pml   | -DNWORKERS=3 -DFAULTS -DBROKEN_NEWCOMER_BREAKS | safety | fail | the bug fixed in fb7b43a -> found
 barrier.pml   | -DNWORKERS=3 -DFAULTS -DBROKEN_PREABORT_BREAKS | safety | fail | the bug fixed in e3ea1e3 -> found
-queue.pml     | -DGETTERS -DNGET=2 -DJOIN                  | safety | pass | 2 getters + producer, taskDone/join: items conserved, no lost wake-up
-queue.pml     | -DGETTERS -DNGET=2 -DJOIN                  | live   | pass | ... every getter gets its item, join returns (weak fairness)
-queue.pml     | -DGETTERS -DNGET=3 -DFAULTS -DSPURIOUS=0   | safety | pass | 3 getters, one with a deadline, one aborted (pass-on)
-queue.pml     | -DPUTTERS -DNPUT=2                         | safety | pass | 2 putters on a full Queue(1): wake one per get
-queue.pml     | -DPUTTERS -DNPUT=2                         | live   | pass | ... every putter puts (weak fairness)
-queue.pml     | -DSHUTDOWN -DFAULTS                        | safety | pass | shutdown() at any moment wakes sleeping getters (one async, aborted)
-queue.pml     | -DSHUTDOWN -DPUT_SIDE -DIMMEDIATE=1 -DFAULTS | safety | pass | shutdown(true) at any moment: blocked putters get ShutDown
-queue.pml     | -DPUTTERS -DNPUT=2 -DFAULTS                | safety | pass | putters with a deadline and an abort (one wake-up in flight, pass-on)
-queue.pml     | -DGETTERS -DNGET=2 -DPOLLER -DFAULTS       | safety | pass | a polling getter beside a sleeping one
-queue.pml     | -DGETTERS -DNGET=2 -DHELPER -DABORT1       | safety | pass | getter 1 waits through a helper worker, may abort
-queue.pml     | -DGETTERS -DNGET=2 -DBROKEN_NO_PASS_ON     | safety | fail | broken: a woken getter does not pass on -> item beside a sleeper found
-queue.pml     | -DGETTERS -DNGET=2 -DBROKEN_SIGNAL_KEPT    | safety | fail | broken: the in-flight flag is never cleared -> found
-queue.pml     | -DGETTERS -DNGET=2 -DBROKEN_SEQ_AFTER_UNLOCK | safety | fail | broken: NE_SEQ read after the unlock -> lost wake-up found
-queue.pml     | -DGETTERS -DNGET=2 -DBROKEN_REGISTER_AFTER_UNLOCK | safety | fail | broken: waiter counted after the unlock -> found
-queue.pml     | -DSHUTDOWN -DBROKEN_SHUTDOWN_WAKES_ONE     | safety | fail | broken: shutdown wakes one getter -> found
+queue.pml     | -DGETTERS -DNGET=2 -DJOIN -DSTARVES=0      | safety | pass | 2 getters + producer, taskDone/join: items conserved, no lost wake-up
+queue.pml     | -DGETTERS -DNGET=2 -DJOIN -DSTARVES=0      | live   | pass | ... every getter gets its item, join returns (weak fairness)
+queue.pml     | -DGETTERS -DNGET=3 -DFAULTS -DSPURIOUS=0 -DSTARVES=0 | safety | pass | 3 getters, one with a deadline, one aborted (pass-on)
+queue.pml     | -DPUTTERS -DNPUT=2 -DSTARVES=0             | safety | pass | 2 putters on a full Queue(1): wake one per get
+queue.pml     | -DPUTTERS -DNPUT=2 -DSTARVES=0             | live   | pass | ... every putter puts (weak fairness)
+queue.pml     | -DSHUTDOWN -DFAULTS -DSTARVES=0            | safety | pass | shutdown() at any moment wakes sleeping getters (one async, aborted)
+queue.pml     | -DSHUTDOWN -DPUT_SIDE -DIMMEDIATE=1 -DFAULTS -DSTARVES=0 | safety | pass | shutdown(true) at any moment: blocked putters get ShutDown
+queue.pml     | -DPUTTERS -DNPUT=2 -DFAULTS -DSTARVES=0    | safety | pass | putters with a deadline and an abort (one wake-up in flight, pass-on)
+queue.pml     | -DGETTERS -DNGET=2 -DPOLLER -DFAULTS -DSTARVES=0 | safety | pass | a polling getter beside a sleeping one
+queue.pml     | -DGETTERS -DNGET=2 -DHELPER -DABORT1 -DSTARVES=0 | safety | pass | getter 1 waits through a helper worker, may abort
+queue.pml     | -DGETTERS -DNGET=2 -DBROKEN_NO_PASS_ON -DSTARVES=0 | safety | fail | broken: a woken getter does not pass on -> item beside a sleeper found
+queue.pml     | -DGETTERS -DNGET=2 -DBROKEN_SIGNAL_KEPT -DSTARVES=0 | safety | fail | broken: the in-flight flag is never cleared -> found
+queue.pml     | -DGETTERS -DNGET=2 -DBROKEN_SEQ_AFTER_UNLOCK -DSTARVES=0 | safety | fail | broken: NE_SEQ read after the unlock -> lost wake-up found
+queue.pml     | -DGETTERS -DNGET=2 -DBROKEN_REGISTER_AFTER_UNLOCK -DSTARVES=0 | safety | fail | broken: waiter counted after the unlock -> found
+queue.pml     | -DSHUTDOWN -DBROKEN_SHUTDOWN_WAKES_ONE -DSTARVES=0 | safety | fail | broken: shutdown wakes one getter -> found
 EOF
 )
 
