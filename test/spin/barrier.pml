@@ -111,7 +111,7 @@ bool rec[NPROC];
 byte recgen[NPROC];
 bool dead[NPROC];
 byte diedin[MAXGEN];  /* ghost: the pass thread 0 died inside (it never returns from it) */
-bool sliced[NPROC];   /* its current sleep has a slice */
+/* sliced[NPROC] (its current sleep has a slice) is futex.pml's: a sliced sleep may end at any moment */
 #define UNCLAIMED(g) (dead[0] && rec[0] && recgen[0] == (g))
 #define UNREC if :: rec[me] -> rec[me] = false :: else -> skip fi
 #define SLICE_ENDS (sliced[me] && inq[me])
