@@ -10,17 +10,20 @@
 #   fail    a deliberately broken variant: SPIN must find the error (the checker can fail).
 # Installs SPIN (Debian package `spin`) if it is missing. Prints states, depth and time for each
 # check and exits non-zero if any check does not come out as expected.
-# Options: -j N (parallel checks, default: the number of cores), -k (keep the work directory).
+# Options: -j N (parallel checks, default: the number of cores), -k (keep the work directory),
+# -q (quick: leave out the checks marked [long], each minutes long; CI runs -q, a release runs all).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 jobs="$(nproc 2>/dev/null || echo 2)"
 keep=0
-while getopts "j:k" opt; do
+quick=0
+while getopts "j:kq" opt; do
   case "$opt" in
     j) jobs="$OPTARG" ;;
     k) keep=1 ;;
-    *) echo "usage: $0 [-j N] [-k]" >&2; exit 2 ;;
+    q) quick=1 ;;
+    *) echo "usage: $0 [-j N] [-k] [-q]" >&2; exit 2 ;;
   esac
 done
 
@@ -44,7 +47,7 @@ lock.pml      | -DPOLLER                                   | live   | pass | ...
 lock.pml      | -DBROKEN_RELEASE_NO_WAKE                   | safety | fail | broken: release without wake -> deadlock found
 lock.pml      | -DFAULTS -DBROKEN_ABORT_NO_WAKE            | safety | fail | broken: abort that does not wake the word -> found
 lock.pml      | -DBROKEN_HANDOFF_PLAIN_TAKE                | safety | fail | broken: a hand-off taken by load + store, not CAS -> two holders found
-lock.pml      | -DHELPER -DSTARVES=2                       | safety | pass | thread 1 waits through a helper worker that may start late
+lock.pml      | -DHELPER -DSTARVES=2                       | safety | pass | [long] thread 1 waits through a helper worker that may start late
 lock.pml      | -DHELPER -DSTARVES=0                       | live   | pass | ... every thread finishes (weak fairness)
 lock.pml      | -DHELPER -DFAULTS -DSTARVES=0              | safety | pass | ... the helped thread may abort, thread 0 has a deadline
 lock.pml      | -DHELPER -DFAULTS -DHELPER_NO_CHECK -DSTARVES=0 | safety | pass | ... the helper's pass-on alone loses nothing
@@ -65,11 +68,11 @@ semaphore.pml | -DMUTEX -DFAULTS                           | live   | pass | ...
 semaphore.pml | -DPOLLER -DFAULTS                          | safety | pass | a polling consumer
 semaphore.pml | -DPOLLER                                   | live   | pass | ... still gets its permit
 semaphore.pml | -DBROKEN_RELEASE_READS_SLEEPERS_FIRST      | safety | fail | broken: SLEEPERS read before COUNT -> found
-condition.pml | -DNCONS=3 -DSTARVES=0                      | safety | pass | 3 consumers + producer: notify(2), notify(1)
+condition.pml | -DNCONS=3 -DSTARVES=0                      | safety | pass | [long] 3 consumers + producer: notify(2), notify(1)
 condition.pml | -DNCONS=2 -DSTARVES=0                      | live   | pass | 2 consumers: every consumer gets its item
 condition.pml | -DNCONS=2 -DNOTIFY_ALL -DSTARVES=0         | safety | pass | notify(2), notifyAll()
 condition.pml | -DNCONS=2 -DFAULTS -DSTARVES=0             | safety | pass | with a deadline and an abort (pass-on)
-condition.pml | -DNCONS=3 -DFAULTS -DSPURIOUS=0 -DSTARVES=0 | safety | pass | ... with 3 consumers
+condition.pml | -DNCONS=3 -DFAULTS -DSPURIOUS=0 -DSTARVES=0 | safety | pass | [long] ... with 3 consumers
 condition.pml | -DNCONS=2 -DPOLLER -DFAULTS -DSTARVES=0    | safety | pass | a polling consumer
 condition.pml | -DNCONS=2 -DPOLLER -DSTARVES=0             | live   | pass | ... still gets its item
 condition.pml | -DNCONS=2 -DBROKEN_ESFX -DSTARVES=0        | safety | fail | broken: esfx's condvar -> lost notify found
@@ -77,13 +80,13 @@ condition.pml | -DNCONS=2 -DHELPER -DABORT1 -DSTARVES=0    | safety | pass | con
 condition.pml | -DNCONS=2 -DHELPER -DABORT1 -DBROKEN_HELPER_AS_BEFORE -DSTARVES=0 | safety | fail | broken: helper without CONTROL (issue 9 #1) -> found
 condition.pml | -DNCONS=2 -DHELPER -DABORT1 -DBROKEN_HELPER_NO_PASS_ON -DSTARVES=0 | safety | fail | broken: CONTROL checked, no pass-on -> found
 barrier.pml   | -DPARTIES=2 -DNWORKERS=4                   | safety | pass | 4 threads, 2 parties: newcomers during the action
-barrier.pml   | -DPARTIES=2 -DNWORKERS=4 -DSPURIOUS=1      | live   | pass | ... every thread returns its index (weak fairness)
+barrier.pml   | -DPARTIES=2 -DNWORKERS=4 -DSPURIOUS=1      | live   | pass | [long] ... every thread returns its index (weak fairness)
 barrier.pml   | -DPARTIES=3 -DNWORKERS=3 -DWAITS=2         | safety | pass | 3 parties, 2 passes each: reuse
 barrier.pml   | -DPARTIES=3 -DNWORKERS=3 -DWAITS=2         | live   | pass | ... every thread finishes both passes
 barrier.pml   | -DNWORKERS=3 -DFAULTS -DACTION_THROWS      | safety | pass | a deadline, an abort, an action that throws
 barrier.pml   | -DNWORKERS=3 -DCONTROL                     | safety | pass | abort() at any moment
 barrier.pml   | -DNWORKERS=3 -DCONTROL -DRESET             | safety | pass | reset() at any moment
-barrier.pml   | -DPARTIES=3 -DNWORKERS=3 -DCONTROL -DRESET -DFAULTS -DSPURIOUS=1 | safety | pass | reset(), a deadline, an abort, 3 parties
+barrier.pml   | -DPARTIES=3 -DNWORKERS=3 -DCONTROL -DRESET -DFAULTS -DSPURIOUS=1 | safety | pass | [long] reset(), a deadline, an abort, 3 parties
 barrier.pml   | -DNWORKERS=3 -DPOLLER -DFAULTS             | safety | pass | a polling waiter
 barrier.pml   | -DDEATH -DPARTIES=2 -DNWORKERS=3            | safety | pass | a weft Thread party dies inside wait (or the action)
 barrier.pml   | -DDEATH -DPARTIES=3 -DNWORKERS=3            | safety | pass | ... 3 parties: the others break the pass, leave for it
@@ -93,15 +96,15 @@ barrier.pml   | -DDEATH -DNWORKERS=2 -DBROKEN_RECORD_BEFORE_WAKE | safety | fail
 barrier.pml   | -DNWORKERS=3 -DFAULTS -DBROKEN_NEWCOMER_BREAKS | safety | fail | the bug fixed in fb7b43a -> found
 barrier.pml   | -DNWORKERS=3 -DFAULTS -DBROKEN_PREABORT_BREAKS | safety | fail | the bug fixed in e3ea1e3 -> found
 queue.pml     | -DGETTERS -DNGET=2 -DJOIN -DSTARVES=0      | safety | pass | 2 getters + producer, taskDone/join: items conserved, no lost wake-up
-queue.pml     | -DGETTERS -DNGET=2 -DJOIN -DSTARVES=0      | live   | pass | ... every getter gets its item, join returns (weak fairness)
-queue.pml     | -DGETTERS -DNGET=3 -DFAULTS -DSPURIOUS=0 -DSTARVES=0 | safety | pass | 3 getters, one with a deadline, one aborted (pass-on)
+queue.pml     | -DGETTERS -DNGET=2 -DJOIN -DSTARVES=0      | live   | pass | [long] ... every getter gets its item, join returns (weak fairness)
+queue.pml     | -DGETTERS -DNGET=3 -DFAULTS -DSPURIOUS=0 -DSTARVES=0 | safety | pass | [long] 3 getters, one with a deadline, one aborted (pass-on)
 queue.pml     | -DPUTTERS -DNPUT=2 -DSTARVES=0             | safety | pass | 2 putters on a full Queue(1): wake one per get
-queue.pml     | -DPUTTERS -DNPUT=2 -DSTARVES=0             | live   | pass | ... every putter puts (weak fairness)
+queue.pml     | -DPUTTERS -DNPUT=2 -DSTARVES=0             | live   | pass | [long] ... every putter puts (weak fairness)
 queue.pml     | -DSHUTDOWN -DFAULTS -DSTARVES=0            | safety | pass | shutdown() at any moment wakes sleeping getters (one async, aborted)
 queue.pml     | -DSHUTDOWN -DPUT_SIDE -DIMMEDIATE=1 -DFAULTS -DSTARVES=0 | safety | pass | shutdown(true) at any moment: blocked putters get ShutDown
 queue.pml     | -DPUTTERS -DNPUT=2 -DFAULTS -DSTARVES=0    | safety | pass | putters with a deadline and an abort (one wake-up in flight, pass-on)
 queue.pml     | -DGETTERS -DNGET=2 -DPOLLER -DFAULTS -DSTARVES=0 | safety | pass | a polling getter beside a sleeping one
-queue.pml     | -DGETTERS -DNGET=2 -DHELPER -DABORT1 -DSTARVES=0 | safety | pass | getter 1 waits through a helper worker, may abort
+queue.pml     | -DGETTERS -DNGET=2 -DHELPER -DABORT1 -DSTARVES=0 | safety | pass | [long] getter 1 waits through a helper worker, may abort
 queue.pml     | -DGETTERS -DNGET=2 -DBROKEN_NO_PASS_ON -DSTARVES=0 | safety | fail | broken: a woken getter does not pass on -> item beside a sleeper found
 queue.pml     | -DGETTERS -DNGET=2 -DBROKEN_SIGNAL_KEPT -DSTARVES=0 | safety | fail | broken: the in-flight flag is never cleared -> found
 queue.pml     | -DGETTERS -DNGET=2 -DBROKEN_SEQ_AFTER_UNLOCK -DSTARVES=0 | safety | fail | broken: NE_SEQ read after the unlock -> lost wake-up found
@@ -173,6 +176,10 @@ check() {
     "${trans:-?}" "${depth:-?}" "$expect" "$(tenths "$start" "$end")" "$verdict" "$what" >"$dir/result"
 }
 
+if [ "$quick" = 1 ]; then
+  echo "quick: leaving out $(grep -c '| \[long\]' <<<"$CHECKS") checks marked [long] (run without -q for every check)"
+  CHECKS="$(grep -v '| \[long\]' <<<"$CHECKS")"
+fi
 total="$(grep -c . <<<"$CHECKS")"
 echo "SPIN: $(spin -V 2>&1 | head -1); $total checks, $jobs at a time"
 t0="$(date +%s%N)"
