@@ -69,12 +69,12 @@ semaphore.pml | -DPOLLER -DFAULTS                          | safety | pass | a p
 semaphore.pml | -DPOLLER                                   | live   | pass | ... still gets its permit
 semaphore.pml | -DBROKEN_RELEASE_READS_SLEEPERS_FIRST      | safety | fail | broken: SLEEPERS read before COUNT -> found
 condition.pml | -DNCONS=3 -DSTARVES=0                      | safety | pass | [long] 3 consumers + producer: notify(2), notify(1)
-condition.pml | -DNCONS=2 -DSTARVES=0                      | live   | pass | 2 consumers: every consumer gets its item
-condition.pml | -DNCONS=2 -DNOTIFY_ALL -DSTARVES=0         | safety | pass | notify(2), notifyAll()
+condition.pml | -DNCONS=2 -DSTARVES=0                      | live   | pass | [long] 2 consumers: every consumer gets its item
+condition.pml | -DNCONS=2 -DNOTIFY_ALL -DSTARVES=0         | safety | pass | [long] notify(2), notifyAll()
 condition.pml | -DNCONS=2 -DFAULTS -DSTARVES=0             | safety | pass | with a deadline and an abort (pass-on)
 condition.pml | -DNCONS=3 -DFAULTS -DSPURIOUS=0 -DSTARVES=0 | safety | pass | [long] ... with 3 consumers
 condition.pml | -DNCONS=2 -DPOLLER -DFAULTS -DSTARVES=0    | safety | pass | a polling consumer
-condition.pml | -DNCONS=2 -DPOLLER -DSTARVES=0             | live   | pass | ... still gets its item
+condition.pml | -DNCONS=2 -DPOLLER -DSTARVES=0             | live   | pass | [long] ... still gets its item
 condition.pml | -DNCONS=2 -DBROKEN_ESFX -DSTARVES=0        | safety | fail | broken: esfx's condvar -> lost notify found
 condition.pml | -DNCONS=2 -DHELPER -DABORT1 -DSTARVES=0    | safety | pass | consumer 1 waits through a helper, may abort
 condition.pml | -DNCONS=2 -DHELPER -DABORT1 -DBROKEN_HELPER_AS_BEFORE -DSTARVES=0 | safety | fail | broken: helper without CONTROL (issue 9 #1) -> found
