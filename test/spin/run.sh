@@ -39,16 +39,16 @@ command -v gcc >/dev/null 2>&1 || { echo "gcc is needed to compile SPIN's verifi
 # model | defines | mode | expect | what it shows
 CHECKS=$(cat <<'EOF'
 lock.pml      |                                            | safety | pass | 3 threads x 2 rounds: mutual exclusion, no lost wake-up
-lock.pml      |                                            | live   | pass | ... every thread finishes (weak fairness)
-lock.pml      | -DFAULTS                                   | safety | pass | with a deadline (thread 0) and an abort (thread 1)
-lock.pml      | -DFAULTS                                   | live   | pass | ... the thread without either still finishes
-lock.pml      | -DPOLLER -DFAULTS                          | safety | pass | thread 1 polls (no Atomics.waitAsync), may abort
-lock.pml      | -DPOLLER                                   | live   | pass | ... a polling waiter still finishes
+lock.pml      |                                            | live   | pass | [long] ... every thread finishes (weak fairness)
+lock.pml      | -DFAULTS                                   | safety | pass | [long] with a deadline (thread 0) and an abort (thread 1)
+lock.pml      | -DFAULTS                                   | live   | pass | [long] ... the thread without either still finishes
+lock.pml      | -DPOLLER -DFAULTS                          | safety | pass | [long] thread 1 polls (no Atomics.waitAsync), may abort
+lock.pml      | -DPOLLER                                   | live   | pass | [long] ... a polling waiter still finishes
 lock.pml      | -DBROKEN_RELEASE_NO_WAKE                   | safety | fail | broken: release without wake -> deadlock found
 lock.pml      | -DFAULTS -DBROKEN_ABORT_NO_WAKE            | safety | fail | broken: abort that does not wake the word -> found
 lock.pml      | -DBROKEN_HANDOFF_PLAIN_TAKE                | safety | fail | broken: a hand-off taken by load + store, not CAS -> two holders found
 lock.pml      | -DHELPER -DSTARVES=2                       | safety | pass | [long] thread 1 waits through a helper worker that may start late
-lock.pml      | -DHELPER -DSTARVES=0                       | live   | pass | ... every thread finishes (weak fairness)
+lock.pml      | -DHELPER -DSTARVES=0                       | live   | pass | [long] ... every thread finishes (weak fairness)
 lock.pml      | -DHELPER -DFAULTS -DSTARVES=0              | safety | pass | ... the helped thread may abort, thread 0 has a deadline
 lock.pml      | -DHELPER -DFAULTS -DHELPER_NO_CHECK -DSTARVES=0 | safety | pass | ... the helper's pass-on alone loses nothing
 lock.pml      | -DHELPER -DBROKEN_HELPER_AS_BEFORE -DSTARVES=0 | safety | fail | broken: helper without CONTROL (issue 9 #1) -> found
