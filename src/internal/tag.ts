@@ -39,9 +39,9 @@ export function tagOf(kind: KindName, words: number): number {
 }
 
 /**
- * The kind of a weft handle (live or cloned) whose tag word is valid; undefined for anything else.
- * A handle is an object with `_i32`, an Int32Array on a SharedArrayBuffer, and `_at`, the index of
- * a tag word in it; the whole primitive must lie inside the view. An own `__weft` string (which
+ * @internal The kind of a weft handle (live or cloned) whose tag word is valid; undefined for anything
+ * else. A handle is an object with `_i32`, an Int32Array on a SharedArrayBuffer, and `_at`, the index
+ * of a tag word in it; the whole primitive must lie inside the view. An own `__weft` string (which
  * Queue handles and copies made by weft 0.2 carry) must name the same kind as the tag.
  */
 export function kindOf(value: unknown): KindName | undefined {
