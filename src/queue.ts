@@ -49,8 +49,8 @@
  * Spin: a blocking get (put) that finds the queue empty (full) first spins on COUNT without
  * registering (futex.ts spinWhile), so a partner answering within microseconds costs neither a
  * notify nor a sleep. Async forms only glance (ASYNC_GLANCE loads, about a microsecond) before they
- * build their async wait. Every form spins briefly for the lock (tryLock, LOCK_SPIN loads), which
- * is held for a few instructions.
+ * build their async wait. Every form spins briefly for the lock (tryLock / lockBlocking, both through
+ * futex.ts spinFor), which is held for a few instructions.
  * Under the lock the words it guards are read with plain loads (an Atomics.load costs ~10x a plain
  * one on V8, and the lock's atomic operations order them); COUNT and UNFINISHED are stored plainly
  * too (internal/queue-store.ts says why); the SEQ words, which sleepers compare without the lock,
@@ -71,6 +71,7 @@ import {
   type Outcome,
   type Steps,
   signalOf,
+  spinFor,
   spinWhile,
   type WaitOptions,
   wake,
@@ -106,7 +107,7 @@ import {
   WORDS,
 } from './internal/queue-store.js';
 import { checkTimeout, deadlineOf } from './internal/timeout.js';
-import { lockSteps, unlock } from './lock.js';
+import { lockBlocking, lockSteps, unlock } from './lock.js';
 
 export { DEFAULT_MAX_BYTES } from './internal/queue-store.js';
 
@@ -182,22 +183,14 @@ function checkMaxBytes(options: unknown, where: string): number {
 }
 
 /**
- * Loads of the lock word a caller makes, taking it as soon as it reads 0, before it sleeps on the
- * lock (or, for an async call, before it hands over to the async protocol). The lock is held for a
- * few instructions, so its holder releases it well within the spin, and the caller takes it with
- * CAS 0 -> 1 as a newcomer does: no sleep, and the release that follows has nobody to wake. (Going
- * to lockSteps at once would swap in 2, "someone may sleep", and make every release of a busy
- * queue notify.)
+ * Takes a queue's lock if it is free now or within the configured spin (futex.ts spinFor: CAS 0 -> 1
+ * as soon as it reads 0, spinning only while the holder has nobody asleep behind it, as Lock does).
+ * The lock is held for a few instructions, so its holder releases it well within the spin, and the
+ * caller takes it as a newcomer does: no sleep, and no 2 ("someone may sleep") written, which would
+ * make every release of a busy queue notify. False if not taken. Never blocks.
  */
-const LOCK_SPIN = 256;
-
-/** Takes a queue's lock if it is free now or within LOCK_SPIN loads; false if not. Never blocks. */
 function tryLock(i32: Int32Array, i: number): boolean {
-  if (Atomics.compareExchange(i32, i, 0, 1) === 0) return true;
-  for (let k = 0; k < LOCK_SPIN; k++) {
-    if (Atomics.load(i32, i) === 0 && Atomics.compareExchange(i32, i, 0, 1) === 0) return true;
-  }
-  return false;
+  return spinFor(i32, i, 0, 1) === 0;
 }
 
 /**
@@ -214,9 +207,10 @@ function glance(i32: Int32Array, index: number, value: number): boolean {
 
 /** Takes a queue's lock where a caller must not wait for long: blocks if allowed, else spins (held briefly). */
 function lockNow(i32: Int32Array, i: number): void {
-  if (tryLock(i32, i)) return;
-  if (canBlock()) block(lockSteps(i32, i, true), Number.POSITIVE_INFINITY, 'Queue');
-  else while (Atomics.compareExchange(i32, i, 0, 1) !== 0);
+  // lockBlocking spins first (spinFor) and sleeps without a generator; a holder that ended inside
+  // the few instructions it holds the lock for leaves nothing to repair, so a take-over just goes on.
+  if (canBlock()) lockBlocking(i32, i, Number.POSITIVE_INFINITY);
+  else if (!tryLock(i32, i)) while (Atomics.compareExchange(i32, i, 0, 1) !== 0);
 }
 
 /** Lock held, getters asleep: wakes one, unless a wake-up is in flight already (see the header). */
