@@ -46,9 +46,10 @@
  * waiter (once per call, so two putters cannot wake each other for ever).
  * Shutdown: SHUT = 1 under the lock, then every waiter on NE and NF is woken; put throws ShutDown
  * (blocked ones too); get drains, then throws ShutDown instead of waiting.
- * Spin: a blocking get (put) that finds the queue empty (full) first spins on COUNT without
- * registering (futex.ts spinWhile), so a partner answering within microseconds costs neither a
- * notify nor a sleep. Async forms only glance (ASYNC_GLANCE loads, about a microsecond) before they
+ * Spin: a blocking get (put) that reads the queue empty (full) spins on COUNT first (futex.ts
+ * spinWhile), before it takes the lock and without registering, so a partner answering within
+ * microseconds costs neither a notify nor a sleep, and the lock stays with the partner that needs
+ * it; what it then finds under the lock decides, as if it had not spun. Async forms only glance (ASYNC_GLANCE loads, about a microsecond) before they
  * build their async wait. Every form spins briefly for the lock (tryLock / lockBlocking, both through
  * futex.ts spinFor), which is held for a few instructions.
  * Under the lock the words it guards are read with plain loads (an Atomics.load costs ~10x a plain
@@ -331,20 +332,20 @@ class Base<T> {
     const ms = checkTimeout(timeout, n.get);
     const i32 = this._i32;
     const at = this._at;
+    let deadline: number | undefined;
+    if (ms > 0 && Atomics.load(i32, at + COUNT) === 0) {
+      // Empty: spin on COUNT before taking the lock, which the putter needs to put the item; the
+      // lock then only decides (an item, shut down, or sleep).
+      deadline = deadlineOf(ms);
+      spinWhile(i32, at + COUNT, 0);
+    }
     lockNow(i32, at + LOCK);
     if ((i32[at + COUNT] as number) > 0) return this.#takeLocked(false);
     const shut = (i32[at + SHUT] as number) !== 0;
     unlock(i32, at + LOCK, n.kind);
     if (shut) throw new ShutDown(`${n.get}: the queue is shut down`);
     if (ms <= 0) throw new Empty(`${n.get}: the queue is empty`);
-    const deadline = deadlineOf(ms);
-    if (spinWhile(i32, at + COUNT, 0)) {
-      // An item came within the spin: take it as at the top, with no protocol to build.
-      lockNow(i32, at + LOCK);
-      if ((i32[at + COUNT] as number) > 0) return this.#takeLocked(false);
-      unlock(i32, at + LOCK, n.kind);
-    }
-    return block(this.#getSteps(false), deadline, n.get, undefined, true);
+    return block(this.#getSteps(false), deadline ?? deadlineOf(ms), n.get, undefined, true);
   }
 
   /**
@@ -578,20 +579,22 @@ export class Queue<T = unknown> extends Base<T> {
     const bytes = this._encode(item, n.put);
     const i32 = this._i32;
     const at = this._at;
+    let deadline: number | undefined;
+    const maxsize = i32[at + MAXSIZE] as number; // written once, before the queue was shared
+    if (ms > 0 && maxsize > 0) {
+      const count = Atomics.load(i32, at + COUNT);
+      if (count >= maxsize) {
+        // Full: spin on COUNT before taking the lock, which the getter needs to make room.
+        deadline = deadlineOf(ms);
+        spinWhile(i32, at + COUNT, count);
+      }
+    }
     lockNow(i32, at + LOCK);
     const r = this.#offerLocked(bytes, n.put, false);
     if (r === PUT_OK) return;
-    const count = i32[at + COUNT] as number;
     unlock(i32, at + LOCK, n.kind);
     if (ms <= 0) throw new Full(`${n.put}: the queue is full`);
-    const deadline = deadlineOf(ms);
-    if (spinWhile(i32, at + COUNT, count)) {
-      // A place came within the spin: put as at the top, with no protocol to build.
-      lockNow(i32, at + LOCK);
-      if (this.#offerLocked(bytes, n.put, false) === PUT_OK) return;
-      unlock(i32, at + LOCK, n.kind);
-    }
-    block(this.#putSteps(bytes, false), deadline, n.put, undefined, true);
+    block(this.#putSteps(bytes, false), deadline ?? deadlineOf(ms), n.put, undefined, true);
   }
 
   /**
