@@ -43,7 +43,13 @@
  * same script for the acquire that follows, which then needs no round trip (one command per cycle).
  * If that acquire does not come before the next turn, the re-taken lease is released then, and the
  * waiters woken. After BARGE_MS its release wakes the waiters and yields: bounded barging, parking_lot's
- * "eventual fairness". Every acquisition still is a lease on the server with its own fencing token.
+ * "eventual fairness". A re-take reserves RESERVE fencing tokens (INCRBY); until they run out, the
+ * streak ends, or a third of a lease has passed since the lease's expiry was last extended, the
+ * releases that follow re-take locally, with no round trip: what the server would do (keep the lease,
+ * give a larger token) needs nothing from it while the lease is ours anyway, and the acquire that
+ * takes it resolves at the next turn of the event loop, so a loop of them never starves timers or
+ * I/O. Every acquisition holds a lease alive on the server, with a fencing token larger than every
+ * token given before it: a token given to another holder later comes from a later INCR(BY).
  *
  * Renewal: a holder renews at a third of its lease, measured from when it sent the last renewal that
  * succeeded. If the server says the lease is gone, or a lease period has passed on the local
@@ -67,6 +73,7 @@
  */
 
 import { RuntimeError, rangeError, TimeoutError, typeError } from '../errors.js';
+import { ConnectionError } from './errors.js';
 import { checkTimeout, deadlineOf, now } from '../internal/timeout.js';
 import {
   ADDRESSED,
@@ -144,13 +151,22 @@ return 1
 );
 
 /**
+ * Fencing tokens a re-take reserves (INCRBY) for the handle's next acquisitions in the same streak:
+ * the first is the re-take's, the others go to local re-takes (Leases.drop), RESERVE - 1 at most
+ * before the next round trip. A token later issued to anyone else is larger than all of them.
+ */
+const RESERVE = 1024;
+
+/**
  * KEYS: leases, waiters, yield, fence. ARGV: channel, '1' to PUBLISH if anyone waits (else the caller
  * owes a WAKE), handle id, YIELD_MS, '1' to re-take the one member if it is alive and anyone waits,
- * lease, isLock, member... -> {alive, waiting, fence of the re-take or -1}.
+ * lease, isLock, member... -> {alive, waiting, the last fencing token the re-take reserved (0 for a
+ * semaphore), or -1 if it did not re-take}.
  */
 const RELEASE = script(
   'release',
   `${CLOCK}
+local TOKENS = ${RESERVE}
 if ARGV[5] == '1' and #ARGV == 8 then
   -- The re-take of a loop, kept short: our lease alive and someone waiting (lapsed waiters counted
   -- too: they only prolong the streak) -> the same member, a new expiry, a new token.
@@ -160,7 +176,7 @@ if ARGV[5] == '1' and #ARGV == 8 then
     if waiting > 0 then
       redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[6]), ARGV[8])
       local fence = 0
-      if ARGV[7] == '1' then fence = redis.call('INCR', KEYS[4]) end
+      if ARGV[7] == '1' then fence = redis.call('INCRBY', KEYS[4], TOKENS) end
       return {1, waiting, fence}
     end
   end
@@ -342,7 +358,12 @@ export class Lease implements LockHeld {
 
   async release(): Promise<void> {
     if (!this.detach()) return;
-    await this.#engine.drop([this.member]).catch(() => {});
+    await this.#engine.drop([this.member], true, this.#confirmed).catch(() => {});
+  }
+
+  /** Monotonic time at which the command that last extended this lease's expiry was sent. */
+  get confirmed(): number {
+    return this.#confirmed;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -354,8 +375,10 @@ export class Lease implements LockHeld {
 interface Retaken {
   readonly member: string;
   readonly token: number;
-  /** Monotonic time at which the RELEASE that took it was sent. */
+  /** Monotonic time at which the command that last extended its expiry on the server was sent. */
   readonly sent: number;
+  /** Re-taken by this process alone, without a round trip (Leases.drop): its acquire yields one turn. */
+  readonly local: boolean;
 }
 
 /** @internal The lease engine of one handle (a Lock or a Semaphore). */
@@ -377,6 +400,9 @@ export class Leases {
   #looping = false;
   /** Since when this handle has been re-taking while others wait, without waking them (a streak). */
   #streak: number | undefined;
+  /** Local re-takes left in this streak (the fencing tokens reserved by its last re-take), and the next token. */
+  #local = 0;
+  #token = 0;
   /**
    * Leases that RELEASEs took for this handle's next acquires, until those use them (several only if
    * several releases of this handle answer in one turn: permits of a Semaphore).
@@ -404,16 +430,39 @@ export class Leases {
     if (i >= 0) this.#held.splice(i, 1);
   }
 
+  /** The streak ends: the next release that finds waiters wakes them (or starts a new streak). */
+  #endStreak(): void {
+    this.#streak = undefined;
+    this.#local = 0;
+  }
+
   /**
    * Removes leases from the server; returns how many were still alive there. Wakes the waiters, or
-   * re-takes for this handle's next acquire (see #afterRelease).
+   * re-takes for this handle's next acquire (see #afterRelease). `confirmed`: when the command that
+   * last extended the one lease's expiry was sent (monotonic), for a local re-take.
    */
-  async drop(members: readonly string[], retake = true): Promise<number> {
+  async drop(
+    members: readonly string[],
+    retake = true,
+    confirmed = Number.NEGATIVE_INFINITY,
+  ): Promise<number> {
     const t = now();
     // Wake the waiters now unless this handle is in a loop whose streak is young.
     const wake = !this.#looping || (this.#streak !== undefined && t - this.#streak >= BARGE_MS);
     const again = retake && !wake && members.length === 1;
     const before = this.#acquires;
+    if (again && this.#local > 0 && this.#streak !== undefined && t - confirmed < this.lease / 3) {
+      // A local re-take: this streak's last round trip found waiters and re-took, so the lease is
+      // still ours on the server for at least 2/3 of a lease (it is extended at every re-take and
+      // renewal), and a token is left of those it reserved. Keep the lease for the next acquire, as
+      // that RELEASE would; no one else could have taken it meanwhile. If no acquire comes before
+      // the next turn, #afterRelease releases it and wakes the waiters.
+      this.#local--;
+      const token = this.isLock ? this.#token++ : 0;
+      this.#retaken.push({ member: members[0]!, token, sent: confirmed, local: true });
+      this.#afterRelease(before, true);
+      return 1;
+    }
     const [alive, waiting, token] = (await this.link.run(
       RELEASE,
       [this.keys[0], this.keys[3], this.keys[4], this.keys[2]],
@@ -428,10 +477,16 @@ export class Leases {
         ...members,
       ],
     )) as [number, number, number];
-    if (waiting === 0 || wake) this.#streak = undefined;
+    if (waiting === 0 || wake) this.#endStreak();
     else this.#streak ??= t;
-    // The re-taken lease keeps the released one's member (that Lease is detached: one live Lease per member).
-    if (token >= 0) this.#retaken.push({ member: members[0]!, token, sent: t });
+    // The re-taken lease keeps the released one's member (that Lease is detached: one live Lease per
+    // member). A Lock's re-take reserved the tokens up to `token`: the first is this one's.
+    if (token >= 0) {
+      const first = this.isLock ? token - RESERVE + 1 : 0;
+      this.#retaken.push({ member: members[0]!, token: first, sent: t, local: false });
+      this.#local = RESERVE - 1;
+      this.#token = first + 1;
+    }
     this.#afterRelease(before, waiting > 0 && !wake);
     return alive;
   }
@@ -460,14 +515,14 @@ export class Leases {
       this.#looping = this.#acquires !== before;
       const left = this.#retaken.splice(0);
       if (left.length > 0) {
-        this.#streak = undefined;
+        this.#endStreak();
         await this.link.run(
           RELEASE,
           [this.keys[0], this.keys[3], this.keys[4], this.keys[2]],
           [this.channel, 1, this.#id, YIELD_MS, 0, this.lease, 0, ...left.map((r) => r.member)],
         );
       } else if (owed && !this.#looping) {
-        this.#streak = undefined;
+        this.#endStreak();
         await this.link.run(WAKE, [this.keys[3]], [this.channel]);
       }
     });
@@ -483,6 +538,9 @@ export class Leases {
     if (retaken !== undefined && !signal?.aborted && !this.link.closed) {
       this.#retaken.shift();
       const lease = new Lease(this, retaken.member, retaken.token, retaken.sent);
+      // A local re-take resolves at the next turn, so that a loop of them lets timers and I/O run.
+      if (retaken.local) await new Promise<void>((resolve) => nextTurn(resolve));
+      if (!lease.alive) throw new ConnectionError('weft/redis: the connection was closed while waiting');
       this.#held.push(lease);
       return lease;
     }
@@ -515,7 +573,7 @@ export class Leases {
         registered = false;
         return { value: r[1] };
       }
-      this.#streak = undefined;
+      this.#endStreak();
       // r[1]: ms until the earliest lease runs out (or this handle's yield lapses); -1 when none is
       // held (value 0): nothing to expect.
       const left = r[1];
@@ -553,7 +611,11 @@ export class Leases {
     }
     const take = mine.slice(0, n);
     for (const l of take) l.detach();
-    const alive = await this.drop(take.map((l) => l.member));
+    const alive = await this.drop(
+      take.map((l) => l.member),
+      true,
+      n === 1 ? take[0]!.confirmed : Number.NEGATIVE_INFINITY,
+    );
     if (alive < n) {
       throw new RuntimeError(
         `${where}: ${n - alive} of the lease(s) released had already expired on the server (the holder was too slow to renew)`,

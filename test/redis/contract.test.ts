@@ -160,6 +160,63 @@ describe('Lock and Semaphore', () => {
     assert.equal(await mine.locked(), false);
   });
 
+  test('a loop under contention re-takes locally: fewer round trips than acquisitions, timers still run', async () => {
+    const l = fresh('l');
+    const mine = a.lock(l);
+    let held = await mine.holdAsync();
+    for (let i = 0; i < 2; i++) {
+      await held.release();
+      held = await mine.holdAsync(5_000); // a loop (nobody waits yet)
+    }
+    let theirs: number | undefined;
+    const w = b
+      .lock(l)
+      .holdAsync(10_000)
+      .then(async (h) => {
+        theirs = h.token;
+        await h.release();
+      });
+    assert.ok(await pending(w, 100), 'the other connection waits');
+    const raw = createClient({ url: URL_ });
+    await raw.connect();
+    const scripts = async () => {
+      const m = /cmdstat_evalsha:calls=(\d+)/.exec(await raw.info('commandstats'));
+      return Number(m?.[1] ?? 0);
+    };
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    try {
+      const before = await scripts();
+      const tokens = [held.token];
+      const loop = async () => {
+        while (theirs === undefined) {
+          await held.release();
+          held = await mine.holdAsync(10_000);
+          tokens.push(held.token);
+        }
+        await held.release();
+      };
+      await watchdog(loop(), 15_000, 'the loop');
+      await w;
+      const sent = (await scripts()) - before;
+      for (let i = 1; i < tokens.length; i++) assert.ok(tokens[i]! > tokens[i - 1]!, 'tokens grow');
+      const after = tokens.filter((t) => t > theirs!);
+      assert.ok(
+        after.length > 0 && tokens.every((t) => t !== theirs),
+        'the waiter came between two acquisitions',
+      );
+      assert.ok(
+        sent * 4 < tokens.length,
+        `${tokens.length} acquisitions in the loop, ${sent} scripts run: the re-takes were local`,
+      );
+      assert.ok(ticks > 2, `a 1 ms interval ran ${ticks} times during the loop: the event loop turned`);
+    } finally {
+      clearInterval(timer);
+      await raw.close();
+    }
+    assert.equal(await mine.locked(), false);
+  });
+
   test('a looping release that re-takes for an acquire that never comes gives the lock back at once', async () => {
     const l = fresh('l');
     const mine = a.lock(l); // lease 30 s: a lease left behind would keep the waiter out that long
