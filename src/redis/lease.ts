@@ -73,8 +73,8 @@
  */
 
 import { RuntimeError, rangeError, TimeoutError, typeError } from '../errors.js';
-import { ConnectionError } from './errors.js';
 import { checkTimeout, deadlineOf, now } from '../internal/timeout.js';
+import { ConnectionError } from './errors.js';
 import {
   ADDRESSED,
   type Attempt,
