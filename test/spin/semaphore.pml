@@ -2,16 +2,20 @@
  * semaphore.pml: Semaphore / BoundedSemaphore (src/semaphore.ts) over the wait/wake layer (futex.pml).
  *
  * Mirrors src/semaphore.ts:
- *   5-21     `Layout: [TAG, COUNT, SLEEPERS, BOUND]`  the header's layout and protocol
- *   45-47    `const COUNT = 1;`                         the constants (checked by test/models.test.ts)
- *   157-167  `acquire(timeout?: number): boolean {`     fast path: load c; c > 0 and CAS c -> c-1
- *   176-181  `async acquireAsync(`                      later(acquireSteps), no fast path
- *   190-210  `release(n = 1): void {`                   CAS c -> c+n (within the bound); then, if
+ *   5-27     `Layout: [TAG, COUNT, SLEEPERS, BOUND]`  the header's layout and protocol
+ *   62-64    `const COUNT = 1;`                         the constants (checked by test/models.test.ts)
+ *   176-190  `acquire(timeout?: number): boolean {`     fast path: load c; c > 0 and CAS c -> c-1
+ *   199-204  `async acquireAsync(`                      later(acquireSteps), no fast path
+ *   213-250  `release(n = 1): void {`                   CAS c -> c+n (within the bound); then, if
  *                                                       SLEEPERS > 0, wake n
- *   305-357  `function* acquireSteps(`                  CAS while c > 0; else SLEEPERS += 1, re-check,
+ *   386-392  `function leave(`                          timeout: one last look
+ *   395-420  `function* acquireSteps(`                  CAS while c > 0; else SLEEPERS += 1, re-check,
  *                                                       sleep on (COUNT, 0); timeout: one last look;
  *                                                       finally SLEEPERS -= 1
- * Not modelled: the abandonment paths (lines 321-343 and 350: permits held with hold() by a weft
+ *   429-460  `function acquireBlocking(`                the same loop, blocking, without a generator;
+ *                                                       its spin before it registers reads only (not
+ *                                                       modelled: a load that changes nothing)
+ * Not modelled: the abandonment paths (watch(), lines 361-379, and leave()'s wake: permits held with hold() by a weft
  * Thread that died are taken back; sleeps are cut into slices, spurious wake-ups here).
  *
  * Scenarios (NPROC threads):
@@ -60,16 +64,16 @@ byte plain_left;
 bool done_plain;
 
 /* steps of sem_acquire (apc) */
-#define A_FAST_LOAD 1  /* acquire(): c = load COUNT (semaphore.ts:161) */
-#define A_FAST_CAS 2   /* CAS c -> c-1 (162) */
-#define A_LOAD 3       /* acquireSteps: c = load COUNT (311) */
-#define A_CAS 4        /* CAS c -> c-1 (313) */
-#define A_REG 5        /* SLEEPERS += 1 (317) */
-#define A_SLEEP 6      /* yield (COUNT, 0) (344) */
+#define A_FAST_LOAD 1  /* acquire(): c = load COUNT (semaphore.ts:182) */
+#define A_FAST_CAS 2   /* CAS c -> c-1 (183) */
+#define A_LOAD 3       /* acquireSteps: c = load COUNT (401, 435) */
+#define A_CAS 4        /* CAS c -> c-1 (403, 437) */
+#define A_REG 5        /* SLEEPERS += 1 (407, 446) */
+#define A_SLEEP 6      /* yield / sleepOn (COUNT, 0) (415, 454) */
 #define A_ASLEEP 7
-#define A_LAST_LOAD 8  /* timed out: one last look (346) */
-#define A_LAST_CAS 9   /* (347) */
-#define A_FINALLY 10   /* SLEEPERS -= 1 if registered (355) */
+#define A_LAST_LOAD 8  /* timed out: one last look (leave, 387) */
+#define A_LAST_CAS 9   /* (388) */
+#define A_FINALLY 10   /* SLEEPERS -= 1 if registered (418, 458) */
 
 /* a successful CAS c -> c-1 on COUNT, with the ghost check that no permit is over-granted */
 #define TAKE_PERMIT \
@@ -148,7 +152,7 @@ inline sem_acquire(me, fast, res) {
   od
 }
 
-/* release(n): semaphore.ts:190-210. BOUND never changes, so its load is folded into COUNT's. */
+/* release(n): semaphore.ts:213-250. BOUND never changes, so its load is folded into COUNT's. */
 inline sem_release(n) {
 #ifdef BROKEN_RELEASE_READS_SLEEPERS_FIRST
   atomic { sleepers = word[SEM_SLEEPERS] };
