@@ -211,40 +211,22 @@ export class Semaphore {
    *   count is then unchanged.
    */
   release(n = 1): void {
-    if (n !== 1) checkCount(n, `${this.__weft}.release: n`, 1);
+    // A BoundedSemaphore overrides this method (its CAS within the bound): no kind check here.
+    if (n !== 1) checkCount(n, 'Semaphore.release: n', 1);
     const i32 = this._i32;
     const at = this._at;
-    if (this.__weft === 'Semaphore') {
-      // One add, as the raw futex semaphore does. Past 2^31-1 the count wraps to a negative value
-      // for an instant: the add is undone and the call throws. A release that meets such an
-      // instant (an old value below 0) undoes its own add and tries again; acquirers see no
-      // permit meanwhile (c > 0 fails), so nothing is taken or lost.
-      for (;;) {
-        const c = Atomics.add(i32, at + COUNT, n);
-        if (c >= 0 && c <= MAX - n) break;
-        Atomics.sub(i32, at + COUNT, n);
-        // An acquirer that read the wrapped count may have gone to sleep on it: the undo changed
-        // COUNT back, so wake the sleepers to look again (rare path: a count near 2^31).
-        if (Atomics.load(i32, at + SLEEPERS) > 0) wake(i32, at + COUNT);
-        if (c >= 0) throw rangeError(`Semaphore.release(${n}): the count would pass ${MAX}`);
-      }
-      if (Atomics.load(i32, at + SLEEPERS) > 0) wake(i32, at + COUNT, n);
-      return;
-    }
-    const bound = Atomics.load(i32, at + BOUND);
-    const limit = bound < 0 ? MAX : bound;
-    let c = Atomics.load(i32, at + COUNT);
+    // One add, as the raw futex semaphore does. Past 2^31-1 the count wraps to a negative value
+    // for an instant: the add is undone and the call throws. A release that meets such an
+    // instant (an old value below 0) undoes its own add and tries again; acquirers see no
+    // permit meanwhile (c > 0 fails), so nothing is taken or lost.
     for (;;) {
-      if (c + n > limit) {
-        if (bound >= 0)
-          throw new ValueError(
-            `BoundedSemaphore released too many times (value ${c}/${bound}, release(${n}))`,
-          );
-        throw rangeError(`Semaphore.release(${n}): the count would pass ${MAX}`);
-      }
-      const seen = Atomics.compareExchange(i32, at + COUNT, c, c + n);
-      if (seen === c) break;
-      c = seen;
+      const c = Atomics.add(i32, at + COUNT, n);
+      if (c >= 0 && c <= MAX - n) break;
+      Atomics.sub(i32, at + COUNT, n);
+      // An acquirer that read the wrapped count may have gone to sleep on it: the undo changed
+      // COUNT back, so wake the sleepers to look again (rare path: a count near 2^31).
+      if (Atomics.load(i32, at + SLEEPERS) > 0) wake(i32, at + COUNT);
+      if (c >= 0) throw rangeError(`Semaphore.release(${n}): the count would pass ${MAX}`);
     }
     if (Atomics.load(i32, at + SLEEPERS) > 0) wake(i32, at + COUNT, n);
   }
@@ -334,6 +316,30 @@ export class BoundedSemaphore extends Semaphore {
   /** @internal Kind name (on the prototype: see Semaphore). */
   override get __weft(): 'BoundedSemaphore' {
     return 'BoundedSemaphore';
+  }
+
+  /**
+   * Gives `n` permits back and wakes up to `n` waiting threads. Never blocks.
+   * @param n - an integer >= 1 (default 1).
+   * @throws RangeError if `n` is not an integer >= 1.
+   * @throws ValueError (a RangeError) if the count would pass the initial value; the count is
+   *   then unchanged.
+   */
+  override release(n = 1): void {
+    if (n !== 1) checkCount(n, 'BoundedSemaphore.release: n', 1);
+    const i32 = this._i32;
+    const at = this._at;
+    const bound = Atomics.load(i32, at + BOUND);
+    let c = Atomics.load(i32, at + COUNT);
+    for (;;) {
+      if (c + n > bound) {
+        throw new ValueError(`BoundedSemaphore released too many times (value ${c}/${bound}, release(${n}))`);
+      }
+      const seen = Atomics.compareExchange(i32, at + COUNT, c, c + n);
+      if (seen === c) break;
+      c = seen;
+    }
+    if (Atomics.load(i32, at + SLEEPERS) > 0) wake(i32, at + COUNT, n);
   }
 
   /** The initial value, which the count never passes. */
