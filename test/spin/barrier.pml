@@ -2,22 +2,26 @@
  * barrier.pml: Barrier (src/barrier.ts) over the wait/wake layer (futex.pml).
  *
  * Mirrors src/barrier.ts:
- *   5-56     `Layout: [TAG, STATE, PARTIES, ID_HI, ID_LO]`  the header's layout, protocol and
+ *   5-60     `Layout: [TAG, STATE, PARTIES, ID_HI, ID_LO]`  the header's layout, protocol and
  *                                                      argument (the watch for dead parties too)
- *   65-82    `const STATE = 1;`                        the constants (checked by test/models.test.ts)
- *   199-202  `wait(timeout?: number): number {`       block(passSteps)
- *   209-228  `async waitAsync(`                        signal already aborted: break a FILLING pass,
+ *   80-97    `const STATE = 1;`                        the constants (checked by test/models.test.ts)
+ *   217-224  `wait(timeout?: number): number {`       passBlocking (a poll: block(passSteps))
+ *   231-250  `async waitAsync(`                        signal already aborted: break a FILLING pass,
  *                                                      reject; else later(passSteps)
- *   234-254  `reset(): void {`                         RESETTING (or FILLING GEN+1 if nobody inside)
- *   257-268  `abort(): void {`                         -> BROKEN
- *   278-379  `function* passSteps(`                    enter (CAS COUNT+1; the last moves to ACTION),
- *                                                      sleep in ACTION/RESETTING; the last arriver
- *                                                      runs the action and opens GEN+1; the others
- *                                                      sleep until GEN moves or the pass breaks
- *   391-406  `function watch(`                         -DDEATH: the watch for a dead party (WATCH,
+ *   256-276  `reset(): void {`                         RESETTING (or FILLING GEN+1 if nobody inside)
+ *   279-290  `abort(): void {`                         -> BROKEN
+ *   310-334  `function enter(`                         CAS COUNT+1 (the last moves to ACTION), WATCH
+ *   341-367  `function complete(`                      the last arriver runs the action, opens GEN+1
+ *   373-437  `function* passSteps(`                    enter; sleep in ACTION/RESETTING; the last
+ *                                                      arriver completes; the others sleep until
+ *                                                      GEN moves or the pass breaks
+ *   445-513  `function passBlocking(`                  the same loop, blocking, without a generator;
+ *                                                      its spin before the first sleep reads only
+ *                                                      (not modelled: a load that changes nothing)
+ *   529-531  `function watch(`                         -DDEATH: the watch for a dead party (WATCH,
  *                                                      slices, take-over: breakPass, leave for it)
- *   412-424  `function breakPass(`                     FILLING|ACTION -> BROKEN in the waiter's GEN
- *   427-440  `function leave(`                         COUNT -= 1; the last out of RESETTING reopens
+ *   550-562  `function breakPass(`                     FILLING|ACTION -> BROKEN in the waiter's GEN
+ *   565-578  `function leave(`                         COUNT -= 1; the last out of RESETTING reopens
  * Not modelled: the WHY bits of STATE (a label written by the CAS that breaks a pass, read only to
  * name the error: no transition depends on it).
  *
@@ -485,7 +489,7 @@ proctype Control(byte me) {
   int s, next;
   byte cpc;
 #ifdef RESET
-  /* reset(): barrier.ts:173-192 */
+  /* reset(): barrier.ts:256-276 */
   atomic { s = word[ST]; cpc = 1 };
   do
   :: atomic { cpc == 1 ->
@@ -508,7 +512,7 @@ proctype Control(byte me) {
   :: cpc == 0 -> break
   od
 #else
-  /* abort(): barrier.ts:195-206 */
+  /* abort(): barrier.ts:279-290 */
   atomic { s = word[ST]; if :: PHASE(s) != BROKEN -> cpc = 1 :: else -> cpc = 0 fi };
   do
   :: atomic { cpc == 1 ->
