@@ -15,7 +15,8 @@
  * RESETTING, broken = BROKEN.
  *
  * wait:  in FILLING, CAS COUNT c -> c+1 (index c). The last arriver instead moves to ACTION, runs the
- *        action, then CASes ACTION -> FILLING with GEN+1 and COUNT 0, and wakes everyone. If the
+ *        action, then CASes ACTION -> FILLING with GEN+1 and COUNT 0, and wakes everyone (without an
+ *        action, its entry CAS writes FILLING with GEN+1 and COUNT 0 at once, then it wakes). If the
  *        action throws, the barrier breaks (BROKEN, COUNT = the others still inside) and the error
  *        reaches the last arriver's caller. In ACTION or RESETTING a newcomer sleeps until FILLING.
  *        In BROKEN it throws.
@@ -320,7 +321,9 @@ function enter(
   // Not recorded: the last arriver of a barrier without an action (it leaves at once).
   const recorded = recordable && (!last || action);
   const w = recorded ? WATCH : 0;
-  const next = last ? (s & ~COUNT_MASK) | ACTION | parties | w : (s + 1) | w;
+  // The last arriver of a barrier without an action opens the next pass at once (GEN+1, FILLING:
+  // an empty action needs no ACTION phase); with an action it moves to ACTION to run it.
+  const next = !last ? (s + 1) | w : action ? (s & ~COUNT_MASK) | ACTION | parties | w : nextGen(s) | FILLING;
   if (Atomics.compareExchange(i32, i, s, next) !== s) return false;
   if (recorded) {
     // The first recorded party of the pass: wake the sleepers, which did not watch, to watch
@@ -336,7 +339,8 @@ function enter(
 /**
  * The last arriver of pass `my` (STATE `s`, in ACTION): runs the action, then opens the next pass
  * (CAS ACTION -> FILLING with GEN+1) and wakes everyone. Returns `index`, or throws the action's
- * error (the pass broken) or BrokenBarrierError (broken or reset while the action ran).
+ * error (the pass broken) or BrokenBarrierError (broken or reset while the action ran). Without an
+ * action, enter() has opened the next pass already: it only wakes everyone.
  */
 function complete(
   i32: Int32Array,
@@ -346,9 +350,13 @@ function complete(
   recorded: boolean,
   action: (() => void) | undefined,
 ): number {
+  if (action === undefined) {
+    wake(i32, i);
+    return index;
+  }
   const my = gen(s);
   try {
-    action?.();
+    action();
   } catch (error) {
     if (recorded) unrecord();
     breakPass(i32, i, my, ACTION_THREW);
