@@ -15,7 +15,8 @@
  * RESETTING, broken = BROKEN.
  *
  * wait:  in FILLING, CAS COUNT c -> c+1 (index c). The last arriver instead moves to ACTION, runs the
- *        action, then CASes ACTION -> FILLING with GEN+1 and COUNT 0, and wakes everyone. If the
+ *        action, then CASes ACTION -> FILLING with GEN+1 and COUNT 0, and wakes everyone (without an
+ *        action, its entry CAS writes FILLING with GEN+1 and COUNT 0 at once, then it wakes). If the
  *        action throws, the barrier breaks (BROKEN, COUNT = the others still inside) and the error
  *        reaches the last arriver's caller. In ACTION or RESETTING a newcomer sleeps until FILLING.
  *        In BROKEN it throws.
@@ -33,6 +34,10 @@
  * move knows its pass completed, even if the barrier broke after that.
  * No lost wake-up: every transition changes STATE before it wakes all sleepers on STATE, and every
  * waiter sleeps only on the exact STATE value it last read.
+ * Drivers: the protocol runs as a generator under later() for waitAsync and polls (passSteps) and as
+ * a plain loop for a blocking wait (passBlocking: nothing allocated), which spins a bounded number
+ * of loads on each new value of STATE before it sleeps on it (reads only: the argument above is
+ * unchanged).
  * Limits: parties <= 4095; a waiter that misses 2^14 consecutive passes (only possible with more
  * threads than parties and this one descheduled throughout) would take the wrapped GEN for its own.
  *
@@ -56,7 +61,18 @@
  */
 
 import { BrokenBarrierError, type BrokenBarrierReason, describe, rangeError, typeError } from './errors.js';
-import { block, later, type Sleep, type Steps, signalOf, type WaitOptions, wake } from './internal/futex.js';
+import {
+  block,
+  canBlock,
+  later,
+  type Sleep,
+  type Steps,
+  signalOf,
+  sleepOn,
+  spinWhile,
+  type WaitOptions,
+  wake,
+} from './internal/futex.js';
 import { drawIdent } from './internal/ident.js';
 import { canRecordParty, deadParties, recordParty, registry, SLICE, unrecordParty } from './internal/life.js';
 import { adopt, inspect, place } from './internal/memory.js';
@@ -201,7 +217,11 @@ export class Barrier {
    */
   wait(timeout?: number): number {
     const ms = checkTimeout(timeout === undefined ? this._timeout : timeout, 'Barrier.wait');
-    return block(passSteps(this._i32, this._at, this.#action), deadlineOf(ms), 'Barrier.wait');
+    const deadline = deadlineOf(ms);
+    // A poll, or a thread that may not block (block() throws there): the protocol's generator.
+    if (deadline === Number.NEGATIVE_INFINITY || !canBlock())
+      return block(passSteps(this._i32, this._at, this.#action), deadline, 'Barrier.wait');
+    return passBlocking(this._i32, this._at, this.#action, deadline);
   }
 
   /**
@@ -278,6 +298,86 @@ export class Barrier {
   }
 }
 
+/** What the last successful enter() wrote, and whether it recorded this party (read right after it). */
+let entered = 0;
+let enterRecorded = false;
+
+/**
+ * One try at entering the FILLING pass read as `s`: CAS COUNT c -> c+1 (the last arriver: -> ACTION),
+ * with WATCH for a party that records itself, which it then does (see the header comment). Returns
+ * whether the CAS succeeded; if so, `entered` is the STATE written and `enterRecorded` says whether
+ * this party recorded itself. On false the caller reads STATE again.
+ */
+function enter(
+  i32: Int32Array,
+  at: number,
+  s: number,
+  parties: number,
+  recordable: boolean,
+  action: boolean,
+): boolean {
+  const i = at + STATE;
+  const last = (s & COUNT_MASK) + 1 === parties;
+  // Not recorded: the last arriver of a barrier without an action (it leaves at once).
+  const recorded = recordable && (!last || action);
+  const w = recorded ? WATCH : 0;
+  // The last arriver of a barrier without an action opens the next pass at once (GEN+1, FILLING:
+  // an empty action needs no ACTION phase); with an action it moves to ACTION to run it.
+  const next = !last ? (s + 1) | w : action ? (s & ~COUNT_MASK) | ACTION | parties | w : nextGen(s) | FILLING;
+  if (Atomics.compareExchange(i32, i, s, next) !== s) return false;
+  if (recorded) {
+    // The first recorded party of the pass: wake the sleepers, which did not watch, to watch
+    // (before recording: a death between the two is then one of entering unrecorded).
+    if ((s & WATCH) === 0) wake(i32, i);
+    recordParty(Atomics.load(i32, at + ID_HI), Atomics.load(i32, at + ID_LO), gen(next));
+  }
+  entered = next;
+  enterRecorded = recorded;
+  return true;
+}
+
+/**
+ * The last arriver of pass `my` (STATE `s`, in ACTION): runs the action, then opens the next pass
+ * (CAS ACTION -> FILLING with GEN+1) and wakes everyone. Returns `index`, or throws the action's
+ * error (the pass broken) or BrokenBarrierError (broken or reset while the action ran). Without an
+ * action, enter() has opened the next pass already: it only wakes everyone.
+ */
+function complete(
+  i32: Int32Array,
+  i: number,
+  s: number,
+  index: number,
+  recorded: boolean,
+  action: (() => void) | undefined,
+): number {
+  if (action === undefined) {
+    wake(i32, i);
+    return index;
+  }
+  const my = gen(s);
+  try {
+    action();
+  } catch (error) {
+    if (recorded) unrecord();
+    breakPass(i32, i, my, ACTION_THREW);
+    leave(i32, i, my);
+    throw error;
+  }
+  if (recorded) unrecord();
+  const seen = Atomics.compareExchange(i32, i, s, nextGen(s) | FILLING);
+  if (seen === s) {
+    wake(i32, i);
+    return index;
+  }
+  // Broken (a timeout, an abort, a dead party) or reset while the action ran.
+  leave(i32, i, my);
+  throw broken(seen);
+}
+
+/**
+ * The wait protocol, as a generator for later() (waitAsync) and polls; passBlocking is the same
+ * loop for a blocking wait.
+ */
 function* passSteps(i32: Int32Array, at: number, action: (() => void) | undefined): Steps<number> {
   const i = at + STATE;
   const parties = Atomics.load(i32, at + PARTIES);
@@ -288,30 +388,17 @@ function* passSteps(i32: Int32Array, at: number, action: (() => void) | undefine
   // Enter the pass under way.
   let s = Atomics.load(i32, i);
   let index: number;
-  let recorded = false;
   for (;;) {
     const phase = s & PHASE_MASK;
     if (phase === BROKEN) throw broken(s);
     if (phase === FILLING) {
-      index = s & COUNT_MASK;
-      const last = index + 1 === parties;
-      // Not recorded: the last arriver of a barrier without an action (it leaves at once).
-      recorded = recordable && (!last || action !== undefined);
-      const w = recorded ? WATCH : 0;
-      const next = last ? (s & ~COUNT_MASK) | ACTION | parties | w : (s + 1) | w;
-      const seen = Atomics.compareExchange(i32, i, s, next);
-      if (seen === s) {
-        if (recorded) {
-          // The first recorded party of the pass: wake the sleepers, which did not watch, to watch
-          // (before recording: a death between the two is then one of entering unrecorded).
-          if ((s & WATCH) === 0) wake(i32, i);
-          recordParty(Atomics.load(i32, at + ID_HI), Atomics.load(i32, at + ID_LO), gen(next));
-        }
-        s = next;
-        break;
+      if (!enter(i32, at, s, parties, recordable, action !== undefined)) {
+        s = Atomics.load(i32, i);
+        continue;
       }
-      s = seen;
-      continue;
+      index = s & COUNT_MASK;
+      s = entered;
+      break;
     }
     // ACTION or RESETTING: the previous pass is not done yet. It is no pass of ours (all its parties
     // are in): a timeout or an abort here leaves it alone (an abort is thrown from the yield); but a
@@ -322,46 +409,22 @@ function* passSteps(i32: Int32Array, at: number, action: (() => void) | undefine
       s = Atomics.load(i32, i);
       continue;
     }
-    if ((yield sleep) === 'timed-out') {
-      throw new BrokenBarrierError(
-        'Barrier.wait timed out waiting for the previous pass to finish',
-        'timeout',
-      );
-    }
+    if ((yield sleep) === 'timed-out') throw previousTimedOut();
     s = Atomics.load(i32, i);
   }
+  let recorded = enterRecorded;
+  if (index + 1 === parties) return complete(i32, i, s, index, recorded, action);
 
   const my = gen(s);
-  if (index + 1 === parties) {
-    // The last to arrive: run the action, then open the next pass.
-    try {
-      action?.();
-    } catch (error) {
-      recorded = recorded && unrecord();
-      breakPass(i32, i, my, ACTION_THREW);
-      leave(i32, i, my);
-      throw error;
-    }
-    recorded = recorded && unrecord();
-    const seen = Atomics.compareExchange(i32, i, s, nextGen(s) | FILLING);
-    if (seen === s) {
-      wake(i32, i);
-      return index;
-    }
-    // Broken (a timeout, an abort, a dead party) or reset while the action ran.
-    leave(i32, i, my);
-    throw broken(seen);
-  }
-
   for (;;) {
     s = Atomics.load(i32, i);
     if (gen(s) !== my) {
-      recorded = recorded && unrecord();
+      if (recorded) unrecord();
       return index;
     }
     const phase = s & PHASE_MASK;
     if (phase === BROKEN || phase === RESETTING) {
-      recorded = recorded && unrecord();
+      if (recorded) unrecord();
       leave(i32, i, my);
       throw broken(s);
     }
@@ -379,6 +442,86 @@ function* passSteps(i32: Int32Array, at: number, action: (() => void) | undefine
     }
     if (outcome === 'timed-out') breakPass(i32, i, my, TIMEOUT); // then see the outcome on the next turn
   }
+}
+
+/**
+ * The wait protocol of passSteps as a plain blocking loop: nothing allocated, even when it sleeps.
+ * Before it sleeps on a value of STATE it has not spun on yet, it spins (the configured number of
+ * loads, see internal/futex.ts) while STATE keeps that value, as the raw spinning barrier does
+ * before it sleeps. The caller has checked that this thread may block.
+ */
+function passBlocking(
+  i32: Int32Array,
+  at: number,
+  action: (() => void) | undefined,
+  deadline: number,
+): number {
+  const i = at + STATE;
+  const parties = Atomics.load(i32, at + PARTIES);
+  const recordable = parties > 1 && canRecordParty();
+  // The value of STATE the last spin ran on. A waiter spins on each new value before it sleeps on
+  // it: an intermediate step (the last arriver's ACTION, another arrival) is progress, and should
+  // not send the waiter to sleep just before the pass completes.
+  let spunOn = 0;
+
+  let s = Atomics.load(i32, i);
+  let index: number;
+  for (;;) {
+    const phase = s & PHASE_MASK;
+    if (phase === BROKEN) throw broken(s);
+    if (phase === FILLING) {
+      if (!enter(i32, at, s, parties, recordable, action !== undefined)) {
+        s = Atomics.load(i32, i);
+        continue;
+      }
+      index = s & COUNT_MASK;
+      s = entered;
+      break;
+    }
+    // ACTION or RESETTING: as in passSteps.
+    const slice = watch(s);
+    if (slice !== undefined && takeOverDead(i32, at, gen(s))) {
+      s = Atomics.load(i32, i);
+      continue;
+    }
+    if (s !== spunOn) {
+      spunOn = s;
+      if (spinWhile(i32, i, s)) {
+        s = Atomics.load(i32, i);
+        continue;
+      }
+    }
+    if (sleepOn(i32, i, s, deadline, 0, slice) === 'timed-out') throw previousTimedOut();
+    s = Atomics.load(i32, i);
+  }
+  const recorded = enterRecorded;
+  if (index + 1 === parties) return complete(i32, i, s, index, recorded, action);
+
+  const my = gen(s);
+  for (;;) {
+    s = Atomics.load(i32, i);
+    if (gen(s) !== my) {
+      if (recorded) unrecord();
+      return index;
+    }
+    const phase = s & PHASE_MASK;
+    if (phase === BROKEN || phase === RESETTING) {
+      if (recorded) unrecord();
+      leave(i32, i, my);
+      throw broken(s);
+    }
+    const slice = watch(s);
+    if (slice !== undefined && takeOverDead(i32, at, my)) continue;
+    if (s !== spunOn) {
+      spunOn = s;
+      if (spinWhile(i32, i, s)) continue;
+    }
+    if (sleepOn(i32, i, s, deadline, 0, slice) === 'timed-out') breakPass(i32, i, my, TIMEOUT); // then see the outcome on the next turn
+  }
+}
+
+function previousTimedOut(): BrokenBarrierError {
+  return new BrokenBarrierError('Barrier.wait timed out waiting for the previous pass to finish', 'timeout');
 }
 
 /** Clears this thread's record (before it leaves in any way: a record proves it has not left). */

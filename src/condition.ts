@@ -31,24 +31,30 @@
  * not asleep, which took it instead: k notifications, k takers.
  * (The naive design, sleeping on a word that notify never changes, loses a notify that lands between
  * the unlock and the sleep; see STYLE.md on esfx.)
+ * Drivers: the protocol runs as a generator under later() for waitAsync (#waitSteps) and as a plain
+ * loop for a blocking wait (#waitBlocking: nothing allocated), which spins a bounded number of loads
+ * on GEN before its first sleep and re-takes the lock with the Lock's spin (lock.ts lockBlocking),
+ * as the raw spinning condvar does: a partner that notifies within the spin costs no sleep, and
+ * its release of the lock no notify. Spinning reads only, so the argument above is unchanged.
  */
 
 import { AbandonedError, describe, RuntimeError, rangeError, typeError } from './errors.js';
 import {
-  block,
   canBlock,
   cannotBlock,
   later,
   type Sleep,
   type Steps,
   signalOf,
+  sleepOn,
+  spinWhile,
   type WaitOptions,
   wake,
 } from './internal/futex.js';
 import { type Held, held } from './internal/hold.js';
 import { adopt, carve, carvedChunk, inspect, kindOf } from './internal/memory.js';
 import { checkTimeout, deadlineOf, now } from './internal/timeout.js';
-import { Lock, lockSteps, TAKEN, unlock } from './lock.js';
+import { Lock, lockBlocking, lockSteps, TAKEN, unlock } from './lock.js';
 import { RLock } from './rlock.js';
 
 const UNRELEASED = 1;
@@ -156,7 +162,7 @@ export class Condition<L extends Lock | RLock = Lock | RLock> {
   wait(timeout?: number): boolean {
     const ms = checkTimeout(timeout, 'Condition.wait');
     if (!canBlock()) throw cannotBlock('Condition.wait');
-    return block(this.#waitSteps('wait'), deadlineOf(ms), 'Condition.wait');
+    return this.#waitBlocking(deadlineOf(ms));
   }
 
   /**
@@ -258,7 +264,52 @@ export class Condition<L extends Lock | RLock = Lock | RLock> {
     return this.lock;
   }
 
-  *#waitSteps(what: 'wait' | 'waitAsync'): Steps<boolean> {
+  /**
+   * The wait protocol as a plain blocking loop (no generator, nothing allocated, even when it
+   * sleeps): the same steps as #waitSteps, which serves waitAsync. Before its first sleep it spins
+   * (the configured number of loads) on GEN, and it re-takes the lock with the Lock's own spin
+   * (lockBlocking), so that a notifier that answers within microseconds and releases the lock just
+   * after costs no sleep, and its release no notify. The caller has checked that this thread may block.
+   */
+  #waitBlocking(deadline: number): boolean {
+    this.#mustHold('wait');
+    const i32 = this._i32;
+    const at = this._at;
+    const lock = this.lock;
+    Atomics.add(i32, at + UNRELEASED, 1);
+    const my = Atomics.load(i32, at + GEN);
+    let depth = 1;
+    if (lock instanceof RLock) depth = lock._releaseSave();
+    else unlock(lock._i32, lock._at + LOCK_STATE, 'Lock');
+
+    let notified = false;
+    // A poll (timeout 0 or less) neither spins nor sleeps: sleepOn reports 'timed-out' at once.
+    if (deadline !== Number.NEGATIVE_INFINITY) spinWhile(i32, at + GEN, my);
+    for (;;) {
+      const g = Atomics.load(i32, at + GEN);
+      if (g !== my && take(i32, at)) {
+        notified = true;
+        break;
+      }
+      if (sleepOn(i32, at + GEN, g, deadline, 0) === 'timed-out') break;
+    }
+
+    // Re-take the lock, with no deadline: wait() always returns holding it.
+    const retaken =
+      lock instanceof RLock
+        ? lock._acquireRestoreBlocking(depth)
+        : lockBlocking(lock._i32, lock._at + LOCK_STATE, Number.POSITIVE_INFINITY);
+    notified = settle(i32, at, my, notified);
+    if (retaken !== TAKEN) {
+      // Taken over from a holder that ended (lock.ts): held now, but say so rather than return.
+      if (notified) release(i32, at, 1); // pass on the notification this failed waiter took
+      throw new AbandonedError(lock instanceof RLock ? 'RLock' : 'Lock', retaken);
+    }
+    return notified;
+  }
+
+  /** The wait protocol, as a generator for later() (waitAsync); #waitBlocking is the same loop. */
+  *#waitSteps(what: 'waitAsync'): Steps<boolean> {
     this.#mustHold(what);
     const i32 = this._i32;
     const at = this._at;
@@ -303,10 +354,7 @@ export class Condition<L extends Lock | RLock = Lock | RLock> {
       failure = { error: new AbandonedError(kind, retaken) };
     }
 
-    if (!notified) {
-      if (Atomics.load(i32, at + GEN) !== my && take(i32, at)) notified = true;
-      else Atomics.sub(i32, at + UNRELEASED, 1);
-    }
+    notified = settle(i32, at, my, notified);
     if (failure !== undefined) {
       if (notified) release(i32, at, 1); // pass on the notification this failed waiter took
       throw failure.error;
@@ -321,6 +369,18 @@ export class Condition<L extends Lock | RLock = Lock | RLock> {
     const lock = (this.lock as { [inspect](): string })[inspect]();
     return `Condition { waiters: ${waiters}, lock: ${lock} }`;
   }
+}
+
+/**
+ * The end of a wait, holding the lock again: a waiter that was not notified takes a notification
+ * if one is due to it (GEN moved on since `my` and RELEASED > 0), else it unregisters
+ * (UNRELEASED -= 1). Returns whether the waiter holds a notification.
+ */
+function settle(i32: Int32Array, at: number, my: number, notified: boolean): boolean {
+  if (notified) return true;
+  if (Atomics.load(i32, at + GEN) !== my && take(i32, at)) return true;
+  Atomics.sub(i32, at + UNRELEASED, 1);
+  return false;
 }
 
 /** Takes one notification from RELEASED, if there is one. */

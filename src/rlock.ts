@@ -174,6 +174,16 @@ export class RLock {
     return r;
   }
 
+  /**
+   * @internal _acquireRestore as a plain blocking loop (lockBlocking, no deadline), for a blocking
+   * Condition.wait; the caller has checked that this thread may block.
+   */
+  _acquireRestoreBlocking(count: number): number {
+    const r = lockBlocking(this._i32, this._at + STATE, Number.POSITIVE_INFINITY, true);
+    own(this._i32, this._at, count);
+    return r;
+  }
+
   #mine(): boolean {
     const id = me();
     return (

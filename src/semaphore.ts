@@ -9,6 +9,11 @@
  *
  * acquire: CAS COUNT c -> c-1 while c > 0. Otherwise add 1 to SLEEPERS, re-check COUNT, then sleep
  *          on (COUNT, 0); on the way out (permit, timeout or abort) subtract 1 from SLEEPERS.
+ *          A blocking acquire first spins a bounded number of loads while COUNT is 0, before it
+ *          registers (reads only, so the argument below is unchanged): a release within the spin
+ *          sees no sleeper and notifies nobody. Written once and driven twice: a generator for
+ *          async waits and polls (acquireSteps, under later() / block()) and a plain loop for
+ *          blocking ones (acquireBlocking), which allocates nothing even when it sleeps.
  * release(n): a Semaphore adds n to COUNT (undone, and a RangeError, if that passed 2^31-1); a
  *          BoundedSemaphore CASes COUNT c -> c+n after checking c+n <= BOUND (else it throws, leaving
  *          COUNT as it was); then, if SLEEPERS > 0, wake n sleepers.
@@ -36,7 +41,18 @@
  */
 
 import { AbandonedError, describe, rangeError, typeError, ValueError } from './errors.js';
-import { block, later, type Sleep, type Steps, signalOf, type WaitOptions, wake } from './internal/futex.js';
+import {
+  block,
+  canBlock,
+  later,
+  type Sleep,
+  type Steps,
+  signalOf,
+  sleepOn,
+  spinWhile,
+  type WaitOptions,
+  wake,
+} from './internal/futex.js';
 import { type Held, held } from './internal/hold.js';
 import { drawIdent } from './internal/ident.js';
 import { mySlot, reclaimPermits, recordPermit, registry, SLICE, unrecordPermit } from './internal/life.js';
@@ -165,10 +181,12 @@ export class Semaphore {
     const i = this._at + COUNT;
     const c = Atomics.load(i32, i);
     if (c > 0 && Atomics.compareExchange(i32, i, c, c - 1) === c) return true;
-    return outcomeOf(
-      block(acquireSteps(i32, this._at), deadlineOf(ms), `${this.__weft}.acquire`),
-      this.__weft,
-    );
+    const deadline = deadlineOf(ms);
+    // A poll, or a thread that may not block (block() throws there): the protocol's generator.
+    if (deadline === Number.NEGATIVE_INFINITY || !canBlock()) {
+      return outcomeOf(block(acquireSteps(i32, this._at), deadline, `${this.__weft}.acquire`), this.__weft);
+    }
+    return outcomeOf(acquireBlocking(i32, this._at, deadline), this.__weft);
   }
 
   /**
@@ -193,40 +211,22 @@ export class Semaphore {
    *   count is then unchanged.
    */
   release(n = 1): void {
-    if (n !== 1) checkCount(n, `${this.__weft}.release: n`, 1);
+    // A BoundedSemaphore overrides this method (its CAS within the bound): no kind check here.
+    if (n !== 1) checkCount(n, 'Semaphore.release: n', 1);
     const i32 = this._i32;
     const at = this._at;
-    if (this.__weft === 'Semaphore') {
-      // One add, as the raw futex semaphore does. Past 2^31-1 the count wraps to a negative value
-      // for an instant: the add is undone and the call throws. A release that meets such an
-      // instant (an old value below 0) undoes its own add and tries again; acquirers see no
-      // permit meanwhile (c > 0 fails), so nothing is taken or lost.
-      for (;;) {
-        const c = Atomics.add(i32, at + COUNT, n);
-        if (c >= 0 && c <= MAX - n) break;
-        Atomics.sub(i32, at + COUNT, n);
-        // An acquirer that read the wrapped count may have gone to sleep on it: the undo changed
-        // COUNT back, so wake the sleepers to look again (rare path: a count near 2^31).
-        if (Atomics.load(i32, at + SLEEPERS) > 0) wake(i32, at + COUNT);
-        if (c >= 0) throw rangeError(`Semaphore.release(${n}): the count would pass ${MAX}`);
-      }
-      if (Atomics.load(i32, at + SLEEPERS) > 0) wake(i32, at + COUNT, n);
-      return;
-    }
-    const bound = Atomics.load(i32, at + BOUND);
-    const limit = bound < 0 ? MAX : bound;
-    let c = Atomics.load(i32, at + COUNT);
+    // One add, as the raw futex semaphore does. Past 2^31-1 the count wraps to a negative value
+    // for an instant: the add is undone and the call throws. A release that meets such an
+    // instant (an old value below 0) undoes its own add and tries again; acquirers see no
+    // permit meanwhile (c > 0 fails), so nothing is taken or lost.
     for (;;) {
-      if (c + n > limit) {
-        if (bound >= 0)
-          throw new ValueError(
-            `BoundedSemaphore released too many times (value ${c}/${bound}, release(${n}))`,
-          );
-        throw rangeError(`Semaphore.release(${n}): the count would pass ${MAX}`);
-      }
-      const seen = Atomics.compareExchange(i32, at + COUNT, c, c + n);
-      if (seen === c) break;
-      c = seen;
+      const c = Atomics.add(i32, at + COUNT, n);
+      if (c >= 0 && c <= MAX - n) break;
+      Atomics.sub(i32, at + COUNT, n);
+      // An acquirer that read the wrapped count may have gone to sleep on it: the undo changed
+      // COUNT back, so wake the sleepers to look again (rare path: a count near 2^31).
+      if (Atomics.load(i32, at + SLEEPERS) > 0) wake(i32, at + COUNT);
+      if (c >= 0) throw rangeError(`Semaphore.release(${n}): the count would pass ${MAX}`);
     }
     if (Atomics.load(i32, at + SLEEPERS) > 0) wake(i32, at + COUNT, n);
   }
@@ -318,6 +318,30 @@ export class BoundedSemaphore extends Semaphore {
     return 'BoundedSemaphore';
   }
 
+  /**
+   * Gives `n` permits back and wakes up to `n` waiting threads. Never blocks.
+   * @param n - an integer >= 1 (default 1).
+   * @throws RangeError if `n` is not an integer >= 1.
+   * @throws ValueError (a RangeError) if the count would pass the initial value; the count is
+   *   then unchanged.
+   */
+  override release(n = 1): void {
+    if (n !== 1) checkCount(n, 'BoundedSemaphore.release: n', 1);
+    const i32 = this._i32;
+    const at = this._at;
+    const bound = Atomics.load(i32, at + BOUND);
+    let c = Atomics.load(i32, at + COUNT);
+    for (;;) {
+      if (c + n > bound) {
+        throw new ValueError(`BoundedSemaphore released too many times (value ${c}/${bound}, release(${n}))`);
+      }
+      const seen = Atomics.compareExchange(i32, at + COUNT, c, c + n);
+      if (seen === c) break;
+      c = seen;
+    }
+    if (Atomics.load(i32, at + SLEEPERS) > 0) wake(i32, at + COUNT, n);
+  }
+
   /** The initial value, which the count never passes. */
   get bound(): number {
     return Atomics.load(this._i32, this._at + BOUND);
@@ -329,10 +353,55 @@ export class BoundedSemaphore extends Semaphore {
   }
 }
 
+/** watch()'s answers other than a dead holder's identity: how a registered waiter sleeps. */
+const SLEEP = -1; // no limit
+const SLEEP_SLICE = -2; // one slice (SLICE ms), then look again
+/** Looks in a row that found nothing recorded to watch, after the last watch() (read right after it). */
+let looksAfter = 0;
+
+/**
+ * What a registered waiter does before it sleeps (see the header comment, "Abandonment"): SLEEP,
+ * SLEEP_SLICE, or the identity of a dead holder whose permits it recovered (it keeps one, gives the
+ * others back). `looks`: looks in a row that found nothing recorded; the new count is looksAfter.
+ */
+function watch(i32: Int32Array, at: number, looks: number): number {
+  looksAfter = looks;
+  if (registry() === undefined) return SLEEP; // no weft Thread known here: nothing to watch
+  if (Atomics.load(i32, at + HELD) === 0) {
+    // A hold() may be between taking its permit and recording it: look once more, later.
+    return looksAfter++ < 1 ? SLEEP_SLICE : SLEEP;
+  }
+  // Permits held through hold() by weft Threads: recover those of dead ones, else watch.
+  const { permits, holder } = reclaimPermits(Atomics.load(i32, at + ID_HI), Atomics.load(i32, at + ID_LO));
+  if (permits > 0) {
+    Atomics.sub(i32, at + HELD, permits);
+    if (permits > 1) {
+      Atomics.add(i32, at + COUNT, permits - 1);
+      if (Atomics.load(i32, at + SLEEPERS) > 1) wake(i32, at + COUNT, permits - 1);
+    }
+    return holder; // the one kept is this caller's
+  }
+  looksAfter = 0;
+  return SLEEP_SLICE;
+}
+
+/**
+ * A waiter's deadline passed: one last look (a permit released as the deadline passed is still
+ * taken); else, if it was watching (`sliced`) and others sleep, wake one to watch in its place.
+ */
+function leave(i32: Int32Array, at: number, sliced: boolean): number {
+  for (let c = Atomics.load(i32, at + COUNT); c > 0; c = Atomics.load(i32, at + COUNT)) {
+    if (Atomics.compareExchange(i32, at + COUNT, c, c - 1) === c) return TAKEN;
+  }
+  if (sliced && Atomics.load(i32, at + SLEEPERS) > 1) wake(i32, at + COUNT, 1);
+  return TIMED_OUT;
+}
+
+/** The acquire protocol, as a generator for later() (async waits) and polls; acquireBlocking is the same loop. */
 function* acquireSteps(i32: Int32Array, at: number): Steps<number> {
   const sleep: Sleep = { i32, index: at + COUNT, value: 0, slice: undefined };
   let registered = false;
-  let looks = 0; // looks in a row that found nothing recorded to watch
+  let looks = 0;
   try {
     for (;;) {
       const c = Atomics.load(i32, at + COUNT);
@@ -345,38 +414,51 @@ function* acquireSteps(i32: Int32Array, at: number): Steps<number> {
         registered = true;
         continue; // re-check COUNT now that a release will see us
       }
-      sleep.slice = undefined;
-      if (registry() === undefined) {
-        // no weft Thread known here: nothing to watch
-      } else if (Atomics.load(i32, at + HELD) === 0) {
-        // A hold() may be between taking its permit and recording it: look once more, later.
-        if (looks++ < 1) sleep.slice = SLICE;
-      } else {
-        // Permits held through hold() by weft Threads: recover those of dead ones, else watch.
-        const { permits, holder } = reclaimPermits(
-          Atomics.load(i32, at + ID_HI),
-          Atomics.load(i32, at + ID_LO),
-        );
-        if (permits > 0) {
-          Atomics.sub(i32, at + HELD, permits);
-          if (permits > 1) {
-            Atomics.add(i32, at + COUNT, permits - 1);
-            if (Atomics.load(i32, at + SLEEPERS) > 1) wake(i32, at + COUNT, permits - 1);
-          }
-          return holder; // the one kept is this caller's
-        }
-        looks = 0;
-        sleep.slice = SLICE;
+      const w = watch(i32, at, looks);
+      if (w >= 0) return w;
+      looks = looksAfter;
+      sleep.slice = w === SLEEP_SLICE ? SLICE : undefined;
+      if ((yield sleep) === 'timed-out') return leave(i32, at, sleep.slice !== undefined);
+    }
+  } finally {
+    if (registered) Atomics.sub(i32, at + SLEEPERS, 1);
+  }
+}
+
+/**
+ * The acquire protocol of acquireSteps as a plain blocking loop: nothing allocated, even when it
+ * sleeps. Before it registers in SLEEPERS it spins (the configured number of loads, see
+ * internal/futex.ts) while COUNT is 0: a release within the spin sees no sleeper and notifies
+ * nobody, as in the raw spinning semaphore. The caller has made its own attempt and checked that
+ * this thread may block (canBlock).
+ */
+function acquireBlocking(i32: Int32Array, at: number, deadline: number): number {
+  let spun = false;
+  let registered = false;
+  let looks = 0;
+  try {
+    for (;;) {
+      const c = Atomics.load(i32, at + COUNT);
+      if (c > 0) {
+        if (Atomics.compareExchange(i32, at + COUNT, c, c - 1) === c) return TAKEN;
+        continue;
       }
-      if ((yield sleep) === 'timed-out') {
-        // One last look: a permit released as the deadline passed is still taken.
-        for (let c2 = Atomics.load(i32, at + COUNT); c2 > 0; c2 = Atomics.load(i32, at + COUNT)) {
-          if (Atomics.compareExchange(i32, at + COUNT, c2, c2 - 1) === c2) return TAKEN;
-        }
-        // Leaving while watching: wake one other sleeper to watch in our place.
-        if (sleep.slice !== undefined && Atomics.load(i32, at + SLEEPERS) > 1) wake(i32, at + COUNT, 1);
-        return TIMED_OUT;
+      if (!spun) {
+        spun = true;
+        spinWhile(i32, at + COUNT, c); // reads only: nothing for a release to see yet
+        continue;
       }
+      if (!registered) {
+        Atomics.add(i32, at + SLEEPERS, 1);
+        registered = true;
+        continue; // re-check COUNT now that a release will see us
+      }
+      const w = watch(i32, at, looks);
+      if (w >= 0) return w;
+      looks = looksAfter;
+      const slice = w === SLEEP_SLICE ? SLICE : undefined;
+      if (sleepOn(i32, at + COUNT, 0, deadline, 0, slice) === 'timed-out')
+        return leave(i32, at, slice !== undefined);
     }
   } finally {
     if (registered) Atomics.sub(i32, at + SLEEPERS, 1);

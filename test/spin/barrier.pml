@@ -2,22 +2,28 @@
  * barrier.pml: Barrier (src/barrier.ts) over the wait/wake layer (futex.pml).
  *
  * Mirrors src/barrier.ts:
- *   5-56     `Layout: [TAG, STATE, PARTIES, ID_HI, ID_LO]`  the header's layout, protocol and
+ *   5-61     `Layout: [TAG, STATE, PARTIES, ID_HI, ID_LO]`  the header's layout, protocol and
  *                                                      argument (the watch for dead parties too)
- *   65-82    `const STATE = 1;`                        the constants (checked by test/models.test.ts)
- *   199-202  `wait(timeout?: number): number {`       block(passSteps)
- *   209-228  `async waitAsync(`                        signal already aborted: break a FILLING pass,
+ *   81-97    `const STATE = 1;`                        the constants (checked by test/models.test.ts)
+ *   218-225  `wait(timeout?: number): number {`       passBlocking (a poll: block(passSteps))
+ *   232-251  `async waitAsync(`                        signal already aborted: break a FILLING pass,
  *                                                      reject; else later(passSteps)
- *   234-254  `reset(): void {`                         RESETTING (or FILLING GEN+1 if nobody inside)
- *   257-268  `abort(): void {`                         -> BROKEN
- *   278-379  `function* passSteps(`                    enter (CAS COUNT+1; the last moves to ACTION),
- *                                                      sleep in ACTION/RESETTING; the last arriver
- *                                                      runs the action and opens GEN+1; the others
- *                                                      sleep until GEN moves or the pass breaks
- *   391-406  `function watch(`                         -DDEATH: the watch for a dead party (WATCH,
+ *   257-277  `reset(): void {`                         RESETTING (or FILLING GEN+1 if nobody inside)
+ *   280-291  `abort(): void {`                         -> BROKEN
+ *   311-337  `function enter(`                         CAS COUNT+1 (the last moves to ACTION), WATCH;
+ *                                                      without an action the last opens GEN+1 at
+ *                                                      once (-DNO_ACTION)
+ *   345-375  `function complete(`                      the last arriver runs the action, opens GEN+1
+ *   381-445  `function* passSteps(`                    enter; sleep in ACTION/RESETTING; the last
+ *                                                      arriver completes; the others sleep until
+ *                                                      GEN moves or the pass breaks
+ *   453-521  `function passBlocking(`                  the same loop, blocking, without a generator;
+ *                                                      its spin on each new STATE value reads only
+ *                                                      (not modelled: a load that changes nothing)
+ *   537-539  `function watch(`                         -DDEATH: the watch for a dead party (WATCH,
  *                                                      slices, take-over: breakPass, leave for it)
- *   412-424  `function breakPass(`                     FILLING|ACTION -> BROKEN in the waiter's GEN
- *   427-440  `function leave(`                         COUNT -= 1; the last out of RESETTING reopens
+ *   558-570  `function breakPass(`                     FILLING|ACTION -> BROKEN in the waiter's GEN
+ *   573-586  `function leave(`                         COUNT -= 1; the last out of RESETTING reopens
  * Not modelled: the WHY bits of STATE (a label written by the CAS that breaks a pass, read only to
  * name the error: no transition depends on it).
  *
@@ -28,6 +34,8 @@
  *   -DFAULTS: thread 0's waits have a deadline, thread 1 is an async waiter whose signal may fire
  *     (or has fired before the call); -DPOLLER: thread 1's async waits poll;
  *   -DACTION_THROWS: the action (a step of the last arriver) may throw;
+ *   -DNO_ACTION: a barrier without an action: the last arriver's entry CAS opens the next pass
+ *     (GEN+1, FILLING) at once, with no ACTION phase (enter()), then it wakes everyone (complete());
  *   -DCONTROL: an extra thread calls abort() (or reset() with -DRESET) once, at any moment.
  * A thread that gets an error stops (it makes no further waits).
  *
@@ -48,6 +56,9 @@
 
 #ifndef PARTIES
 #define PARTIES 2
+#endif
+#if defined(NO_ACTION) && (defined(DEATH) || defined(ACTION_THROWS))
+#error "NO_ACTION models a barrier without an action: its last arriver records nothing and runs nothing"
 #endif
 #ifndef NWORKERS
 #define NWORKERS 4
@@ -198,7 +209,11 @@ inline enter_decide() {
   :: PHASE(s) == FILLING ->
      index = COUNT(s);
      if
+#ifdef NO_ACTION
+     :: index + 1 == PARTIES -> next = NEXT_GEN(s) | FILLING   /* no action: open the next pass */
+#else
      :: index + 1 == PARTIES -> next = (s & ~COUNT_MASK) | ACTION | PARTIES
+#endif
      :: else -> next = s + 1
      fi;
 #ifdef DEATH
@@ -317,7 +332,18 @@ end_wait:
              fi
 #else
              if
+#ifdef NO_ACTION
+             :: index + 1 == PARTIES ->   /* the pass it completed is GEN(s) - 1 */
+                my = my - 1;
+                actions[my]++;   /* the empty action, "run" by the entry CAS */
+                assert(index < PARTIES && (idx_mask[my] & (1 << index)) == 0);
+                idx_mask[my] = idx_mask[my] | (1 << index);
+                returned[my]++;
+                result = index;
+                bpc = B_OPEN_WAKE
+#else
              :: index + 1 == PARTIES -> bpc = B_ACTION
+#endif
              :: else -> bpc = B_LOOP
              fi
 #endif
@@ -485,7 +511,7 @@ proctype Control(byte me) {
   int s, next;
   byte cpc;
 #ifdef RESET
-  /* reset(): barrier.ts:173-192 */
+  /* reset(): barrier.ts:257-277 */
   atomic { s = word[ST]; cpc = 1 };
   do
   :: atomic { cpc == 1 ->
@@ -508,7 +534,7 @@ proctype Control(byte me) {
   :: cpc == 0 -> break
   od
 #else
-  /* abort(): barrier.ts:195-206 */
+  /* abort(): barrier.ts:280-291 */
   atomic { s = word[ST]; if :: PHASE(s) != BROKEN -> cpc = 1 :: else -> cpc = 0 fi };
   do
   :: atomic { cpc == 1 ->

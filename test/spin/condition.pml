@@ -3,21 +3,27 @@
  * (futex.pml). The lock's protocol is lockproto.pml.
  *
  * Mirrors src/condition.ts:
- *   6-33     `Layout: [TAG, UNRELEASED, RELEASED, GEN]`  the header's layout, protocol and argument
- *   44-47    `const UNRELEASED = 1;`                     the constants (checked by test/models.test.ts)
- *   226-232  `notify(n = 1): void {`                     notify(n) -> release(n), holding the lock
- *   235-238  `notifyAll(): void {`                       release(UNRELEASED)
- *   258-312  `*#waitSteps(what: 'wait' | 'waitAsync'): Steps<boolean> {`
+ *   6-38     `Layout: [TAG, UNRELEASED, RELEASED, GEN]`  the header's layout, protocol and argument
+ *   60-63    `const UNRELEASED = 1;`                     the constants (checked by test/models.test.ts)
+ *   235-241  `notify(n = 1): void {`                     notify(n) -> release(n), holding the lock
+ *   244-247  `notifyAll(): void {`                       release(UNRELEASED)
+ *   274-309  `#waitBlocking(deadline: number): boolean {`
+ *   312-366  `*#waitSteps(what: 'waitAsync'): Steps<boolean> {`
+ *                                                        the same protocol, driven twice (a plain
+ *                                                        loop for wait, a generator for waitAsync):
  *                                                        UNRELEASED += 1; my = GEN; unlock; loop: GEN
  *                                                        != my and take() -> notified, else sleep on
  *                                                        (GEN, g); re-take the lock with no deadline;
  *                                                        not notified: take if due, else UNRELEASED -= 1;
  *                                                        an aborted waiter that took one passes it on
- *   324-332  `function take(`                            CAS RELEASED r -> r-1 while r > 0
- *   335-342  `function release(`                         k = min(n, UNRELEASED); UNRELEASED -= k;
+ *                                                        (the blocking loop's spin on GEN before its
+ *                                                        first sleep reads only: not modelled)
+ *   379-384  `function settle(`                          not notified: take if due, else UNRELEASED -= 1
+ *   387-395  `function take(`                            CAS RELEASED r -> r-1 while r > 0
+ *   398-405  `function release(`                         k = min(n, UNRELEASED); UNRELEASED -= k;
  *                                                        RELEASED += k; GEN += 1; wake k on GEN
  * Not modelled: a Condition on an RLock (the same STATE word and lockSteps; the owner and depth
- * words are the RLock's, never slept on) and the AbandonedError path (lines 297-301: the lock taken
+ * words are the RLock's, never slept on) and the AbandonedError path (lines 303-307 and 351-355: the lock taken
  * over from a weft Thread that died while holding it).
  *
  * Threads: NCONS consumers and one producer around a ghost `items` guarded by the lock (Python's
@@ -104,7 +110,7 @@ inline hall_check() {
  * waiter's UNRELEASED += 1 and its load of GEN (no other thread can tell them apart from one step).
  */
 
-/* steps of release(n) (npc), condition.ts:319-326 */
+/* steps of release(n) (npc), condition.ts:398-405 */
 #define N_LOAD 1
 #define N_SUB 2
 #define N_ADD 3
@@ -138,21 +144,21 @@ inline cv_release(n) {
   od
 }
 
-/* steps of wait (wpc), condition.ts:242-296 */
-#define W_ADD 1          /* UNRELEASED += 1 (247) */
-#define W_MY 2           /* my = GEN (248) */
-#define W_UNLOCK 3       /* unlock (251; lock.ts unlock: lockproto.pml lock_release) */
-#define W_LOOP 5         /* g = GEN (258) */
-#define W_TAKE_LOAD 6    /* take(): r = RELEASED (309) */
-#define W_TAKE_CAS 7     /* CAS r -> r-1 (311) */
-#define W_SLEEP 8        /* yield (GEN, g) (263-264) */
+/* steps of wait (wpc), condition.ts:274-309 (blocking), 312-366 (async) */
+#define W_ADD 1          /* UNRELEASED += 1 (279, 317) */
+#define W_MY 2           /* my = GEN (280, 318) */
+#define W_UNLOCK 3       /* unlock (283, 321; lock.ts unlock: lockproto.pml lock_release) */
+#define W_LOOP 5         /* g = GEN (289, 328) */
+#define W_TAKE_LOAD 6    /* take(): r = RELEASED (388) */
+#define W_TAKE_CAS 7     /* CAS r -> r-1 (390) */
+#define W_SLEEP 8        /* sleepOn / yield (GEN, g) (294, 334) */
 #define W_ASLEEP 9
-#define W_RETAKE 10      /* lockSteps(forever) (272-279) */
-#define W_CHECK 11       /* not notified: GEN != my (288) */
+#define W_RETAKE 10      /* lockBlocking / lockSteps(forever) (297-301, 340-349) */
+#define W_CHECK 11       /* not notified: GEN != my (settle, 381) */
 #define W_TAKE2_LOAD 12  /* ... take() */
 #define W_TAKE2_CAS 13
-#define W_SUB 14         /* UNRELEASED -= 1 (289) */
-#define W_PASS 15        /* failed and notified: release(1) (292) */
+#define W_SUB 14         /* UNRELEASED -= 1 (382) */
+#define W_PASS 15        /* failed and notified: release(1) (305, 360) */
 
 /* a successful take: the ghost bookkeeping */
 inline took() {
@@ -319,7 +325,7 @@ proctype Producer(byte me) {
   lock_acquire(me, LW, true, true, res);
   atomic { in_cs++; assert(in_cs == 1); items = items + 1 };
 #ifdef NOTIFY_ALL
-  atomic { nall = word[UNREL] };  /* notifyAll(): release(UNRELEASED) (condition.ts:219-222) */
+  atomic { nall = word[UNREL] };  /* notifyAll(): release(UNRELEASED) (condition.ts:244-247) */
   cv_release(nall);
 #else
   cv_release(1);

@@ -2,19 +2,21 @@
  * event.pml: Event (src/event.ts) over the wait/wake layer (futex.pml).
  *
  * Mirrors src/event.ts:
- *   5-28     `Layout: [TAG, STATE]`              the header's layout and protocol
- *   43-47    `const STATE = 1;`                  the constants (below, checked by test/models.test.ts)
- *   105-117  `set(): void {`                     CAS in (generation + 1) | SET, SLEEPERS cleared; if
- *                                                SLEEPERS was on, wake all
- *   120-122  `clear(): void {`                   AND away SET
- *   138-152  `wait(timeout?: number): boolean {` load s0; SET -> true; spin while STATE = s0 (a set
+ *   5-30     `Layout: [TAG, STATE]`              the header's layout and protocol
+ *   46-50    `const STATE = 1;`                  the constants (below, checked by test/models.test.ts)
+ *   58       `let lastSet = 0;`                  set()'s guess: what this thread's last set() wrote
+ *   119-136  `set(): void {`                     CAS in (generation + 1) | SET, SLEEPERS cleared,
+ *                                                the first CAS expecting lastSet with SET cleared;
+ *                                                if SLEEPERS was on, wake all
+ *   139-141  `clear(): void {`                   AND away SET
+ *   157-171  `wait(timeout?: number): boolean {` load s0; SET -> true; spin while STATE = s0 (a set
  *                                                seen there returns true); else waitBlocking
- *   170-182  `waitAsync(timeout?: number`        load s0; SET -> true; else later(waitSteps)
- *   191-193  `function setSince(`                SET on, or another generation
- *   199-207  `function sleepValue(`              turn SLEEPERS on (CAS); the value to sleep on, or
+ *   189-201  `waitAsync(timeout?: number`        load s0; SET -> true; else later(waitSteps)
+ *   210-212  `function setSince(`                SET on, or another generation
+ *   218-226  `function sleepValue(`              turn SLEEPERS on (CAS); the value to sleep on, or
  *                                                none once the generation moved or SET is on
- *   210-217  `function* waitSteps(`              sleep on (STATE, sleepValue) until there is none
- *   224-229  `function waitBlocking(`            the same loop, blocking, without a generator
+ *   229-236  `function* waitSteps(`              sleep on (STATE, sleepValue) until there is none
+ *   243-248  `function waitBlocking(`            the same loop, blocking, without a generator
  *
  * Threads: NWAITERS waiters (each waits once) and one setter that does set(); clear(); set().
  * A blocking waiter may spin first (spinWhile) or not (a poll, or configure({ spin: 0 })).
@@ -50,7 +52,7 @@ byte plain_left;    /* waiters without a deadline or signal that have not return
 bool done_plain;
 
 /* steps of a waiter (epc) */
-#define E_LOAD 1    /* wait(): s0 = load (event.ts:130, 159) */
+#define E_LOAD 1    /* wait(): s0 = load (event.ts:161, 195) */
 #define E_CAS 2     /* CAS s -> s | SLEEPERS (184) */
 #define E_SLEEP 3   /* yield (STATE, s) (191-192) */
 #define E_ASLEEP 4
@@ -154,15 +156,18 @@ proctype Waiter(byte me) {
   od
 }
 
-/* set(): event.ts:93-105 */
+/* set(): event.ts:119-136 */
 inline ev_set() {
-  atomic { s = word[EV_STATE]; if :: (s & EV_SET) == 0 -> spc = 1 :: else -> spc = 0 fi };
+  /* the first CAS expects a guess, not a loaded value: what this thread's last set() wrote, SET
+     cleared (lastSet); a failed CAS reads the word as the load before it did */
+  s = last & ~EV_SET; spc = 1;
   do
   :: atomic { spc == 1 ->
        seen = word[EV_STATE];
        if
        :: seen == s ->
           word[EV_STATE] = ((s & ~EV_FLAGS) + EV_ONE_GENERATION) | EV_SET; sets++;
+          last = word[EV_STATE];
           if
           :: (s & EV_SLEEPERS) != 0 -> spc = 2
           :: else -> spc = 0
@@ -180,13 +185,13 @@ inline ev_set() {
   od
 }
 
-/* clear(): event.ts:108-110 */
+/* clear(): event.ts:139-141 */
 inline ev_clear() {
   atomic { word[EV_STATE] = word[EV_STATE] & ~EV_SET }
 }
 
 proctype Setter() {
-  int s, seen;
+  int s, seen, last;
   byte spc;
   ev_set();
   ev_clear();

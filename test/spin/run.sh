@@ -88,6 +88,10 @@ barrier.pml   | -DNWORKERS=3 -DCONTROL                     | safety | pass | abo
 barrier.pml   | -DNWORKERS=3 -DCONTROL -DRESET             | safety | pass | reset() at any moment
 barrier.pml   | -DPARTIES=3 -DNWORKERS=3 -DCONTROL -DRESET -DFAULTS -DSPURIOUS=1 | safety | pass | [long] reset(), a deadline, an abort, 3 parties
 barrier.pml   | -DNWORKERS=3 -DPOLLER -DFAULTS             | safety | pass | a polling waiter
+barrier.pml   | -DPARTIES=2 -DNWORKERS=4 -DNO_ACTION       | safety | pass | no action: the last arriver's entry CAS opens the next pass
+barrier.pml   | -DPARTIES=3 -DNWORKERS=3 -DWAITS=2 -DNO_ACTION | live | pass | ... every thread finishes both passes
+barrier.pml   | -DNWORKERS=3 -DFAULTS -DNO_ACTION          | safety | pass | ... with a deadline and an abort
+barrier.pml   | -DNWORKERS=3 -DCONTROL -DRESET -DNO_ACTION | safety | pass | ... and reset() at any moment
 barrier.pml   | -DDEATH -DPARTIES=2 -DNWORKERS=3            | safety | pass | a weft Thread party dies inside wait (or the action)
 barrier.pml   | -DDEATH -DPARTIES=3 -DNWORKERS=3            | safety | pass | ... 3 parties: the others break the pass, leave for it
 barrier.pml   | -DDEATH -DNWORKERS=3 -DCONTROL -DRESET      | safety | pass | ... and reset() at any moment: the pass still reopens

@@ -2,17 +2,25 @@
  * semaphore.pml: Semaphore / BoundedSemaphore (src/semaphore.ts) over the wait/wake layer (futex.pml).
  *
  * Mirrors src/semaphore.ts:
- *   5-21     `Layout: [TAG, COUNT, SLEEPERS, BOUND]`  the header's layout and protocol
- *   45-47    `const COUNT = 1;`                         the constants (checked by test/models.test.ts)
- *   157-167  `acquire(timeout?: number): boolean {`     fast path: load c; c > 0 and CAS c -> c-1
- *   176-181  `async acquireAsync(`                      later(acquireSteps), no fast path
- *   190-210  `release(n = 1): void {`                   CAS c -> c+n (within the bound); then, if
- *                                                       SLEEPERS > 0, wake n
- *   305-357  `function* acquireSteps(`                  CAS while c > 0; else SLEEPERS += 1, re-check,
+ *   5-27     `Layout: [TAG, COUNT, SLEEPERS, BOUND]`  the header's layout and protocol
+ *   62-64    `const COUNT = 1;`                         the constants (checked by test/models.test.ts)
+ *   176-190  `acquire(timeout?: number): boolean {`     fast path: load c; c > 0 and CAS c -> c-1
+ *   199-204  `async acquireAsync(`                      later(acquireSteps), no fast path
+ *   213-232  `release(n = 1): void {`                   a Semaphore: add n (undone past 2^31-1);
+ *                                                       then, if SLEEPERS > 0, wake n
+ *   328-343  `override release(n = 1): void {`          a BoundedSemaphore: CAS c -> c+n within the
+ *                                                       bound; then, if SLEEPERS > 0, wake n (the
+ *                                                       model's release: an add is a CAS that cannot fail)
+ *   392-398  `function leave(`                          timeout: one last look
+ *   401-426  `function* acquireSteps(`                  CAS while c > 0; else SLEEPERS += 1, re-check,
  *                                                       sleep on (COUNT, 0); timeout: one last look;
  *                                                       finally SLEEPERS -= 1
- * Not modelled: the abandonment paths (lines 321-343 and 350: permits held with hold() by a weft
- * Thread that died are taken back; sleeps are cut into slices, spurious wake-ups here).
+ *   435-466  `function acquireBlocking(`                the same loop, blocking, without a generator;
+ *                                                       its spin before it registers reads only (not
+ *                                                       modelled: a load that changes nothing)
+ * Not modelled: the abandonment paths (watch(), lines 367-385, and leave()'s wake: permits held
+ * with hold() by a weft Thread that died are taken back; sleeps are cut into slices, spurious
+ * wake-ups here).
  *
  * Scenarios (NPROC threads):
  *   default     VALUE 0; NCONS consumers acquire once each; one producer releases 2, then 1
@@ -60,16 +68,16 @@ byte plain_left;
 bool done_plain;
 
 /* steps of sem_acquire (apc) */
-#define A_FAST_LOAD 1  /* acquire(): c = load COUNT (semaphore.ts:161) */
-#define A_FAST_CAS 2   /* CAS c -> c-1 (162) */
-#define A_LOAD 3       /* acquireSteps: c = load COUNT (311) */
-#define A_CAS 4        /* CAS c -> c-1 (313) */
-#define A_REG 5        /* SLEEPERS += 1 (317) */
-#define A_SLEEP 6      /* yield (COUNT, 0) (344) */
+#define A_FAST_LOAD 1  /* acquire(): c = load COUNT (semaphore.ts:182) */
+#define A_FAST_CAS 2   /* CAS c -> c-1 (183) */
+#define A_LOAD 3       /* acquireSteps: c = load COUNT (407, 441) */
+#define A_CAS 4        /* CAS c -> c-1 (409, 443) */
+#define A_REG 5        /* SLEEPERS += 1 (413, 452) */
+#define A_SLEEP 6      /* yield / sleepOn (COUNT, 0) (421, 460) */
 #define A_ASLEEP 7
-#define A_LAST_LOAD 8  /* timed out: one last look (346) */
-#define A_LAST_CAS 9   /* (347) */
-#define A_FINALLY 10   /* SLEEPERS -= 1 if registered (355) */
+#define A_LAST_LOAD 8  /* timed out: one last look (leave, 393) */
+#define A_LAST_CAS 9   /* (394) */
+#define A_FINALLY 10   /* SLEEPERS -= 1 if registered (424, 464) */
 
 /* a successful CAS c -> c-1 on COUNT, with the ghost check that no permit is over-granted */
 #define TAKE_PERMIT \
@@ -148,7 +156,7 @@ inline sem_acquire(me, fast, res) {
   od
 }
 
-/* release(n): semaphore.ts:190-210. BOUND never changes, so its load is folded into COUNT's. */
+/* release(n): semaphore.ts:328-343 (and 213-232, an add). BOUND never changes, so its load is folded into COUNT's. */
 inline sem_release(n) {
 #ifdef BROKEN_RELEASE_READS_SLEEPERS_FIRST
   atomic { sleepers = word[SEM_SLEEPERS] };
