@@ -284,7 +284,9 @@ async function main(): Promise<void> {
   rows.weft!.fanoutMedian = fan.weft.median;
   rows.weft!.fanoutP90 = fan.weft.p90;
 
-  const f = (x: unknown, d = 1) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : '—');
+  // Two significant digits below 0.1 (a command every few hundred acquisitions is not "0.0").
+  const f = (x: unknown, d = 1) =>
+    typeof x === 'number' && Number.isFinite(x) ? (x > 0 && x < 0.1 ? x.toPrecision(2) : x.toFixed(d)) : '—';
   const k = (x: unknown) => (typeof x === 'number' ? Math.round(x).toLocaleString('en-US') : '—');
   const lines = [
     `Redis benchmark (one local redis-server, loopback; lease ${LEASE} ms; load average ${load.join(' ')})`,
