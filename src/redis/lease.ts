@@ -281,7 +281,8 @@ export class Lease implements LockHeld {
     this.token = token;
     this.#confirmed = sent;
     this.#unclose = engine.link.onClose(() => this.#stop());
-    this.#schedule(engine.lease / 3);
+    // A third of a lease after the expiry was last extended (a local re-take carries an older one).
+    this.#schedule(sent + engine.lease / 3 - now());
   }
 
   get signal(): AbortSignal {
