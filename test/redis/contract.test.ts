@@ -129,10 +129,20 @@ describe('Lock and Semaphore', () => {
     assert.equal(await other.locked(), false);
   });
 
-  test('a loop that re-takes under contention: every token grows, the waiter gets it within the loop', async () => {
-    const l = fresh('l');
+  /**
+   * Connection a loops on lock `l` (release, re-take at once) until a waiter on connection b has
+   * had its turn; `warm`: a has looped twice before b waits (so that it counts as a loop at once);
+   * `started` runs once b waits, before the loop. Every token of the loop grows.
+   */
+  const loopPastAWaiter = async (l: string, warm: boolean, started: () => Promise<void> = async () => {}) => {
     const mine = a.lock(l);
     let held = await mine.holdAsync();
+    if (warm) {
+      for (let i = 0; i < 2; i++) {
+        await held.release();
+        held = await mine.holdAsync(5_000); // a loop (nobody waits yet)
+      }
+    }
     let theirs: number | undefined;
     const w = b
       .lock(l)
@@ -142,6 +152,7 @@ describe('Lock and Semaphore', () => {
         await h.release();
       });
     assert.ok(await pending(w, 100), 'the other connection waits');
+    await started();
     // Release and re-take at once until the waiter has had its turn (bounded barging).
     const tokens = [held.token];
     const loop = async () => {
@@ -155,28 +166,17 @@ describe('Lock and Semaphore', () => {
     await watchdog(loop(), 15_000, 'the loop');
     await w;
     for (let i = 1; i < tokens.length; i++) assert.ok(tokens[i]! > tokens[i - 1]!, 'tokens grow');
-    assert.ok(!tokens.includes(theirs!), 'the waiter has its own token');
-    assert.ok(theirs! < tokens.at(-1)!, 'the waiter got the lock between two acquisitions of the loop');
+    return { mine, tokens, theirs: theirs! };
+  };
+
+  test('a loop that re-takes under contention: every token grows, the waiter gets it within the loop', async () => {
+    const { mine, tokens, theirs } = await loopPastAWaiter(fresh('l'), false);
+    assert.ok(!tokens.includes(theirs), 'the waiter has its own token');
+    assert.ok(theirs < tokens.at(-1)!, 'the waiter got the lock between two acquisitions of the loop');
     assert.equal(await mine.locked(), false);
   });
 
   test('a loop under contention re-takes locally: fewer round trips than acquisitions, timers still run', async () => {
-    const l = fresh('l');
-    const mine = a.lock(l);
-    let held = await mine.holdAsync();
-    for (let i = 0; i < 2; i++) {
-      await held.release();
-      held = await mine.holdAsync(5_000); // a loop (nobody waits yet)
-    }
-    let theirs: number | undefined;
-    const w = b
-      .lock(l)
-      .holdAsync(10_000)
-      .then(async (h) => {
-        theirs = h.token;
-        await h.release();
-      });
-    assert.ok(await pending(w, 100), 'the other connection waits');
     const raw = createClient({ url: URL_ });
     await raw.connect();
     const scripts = async () => {
@@ -184,23 +184,15 @@ describe('Lock and Semaphore', () => {
       return Number(m?.[1] ?? 0);
     };
     let ticks = 0;
-    const timer = setInterval(() => ticks++, 1);
+    let timer: ReturnType<typeof setInterval> | undefined;
+    let before = 0;
     try {
-      const before = await scripts();
-      const tokens = [held.token];
-      const loop = async () => {
-        while (theirs === undefined) {
-          await held.release();
-          held = await mine.holdAsync(10_000);
-          tokens.push(held.token);
-        }
-        await held.release();
-      };
-      await watchdog(loop(), 15_000, 'the loop');
-      await w;
+      const { mine, tokens, theirs } = await loopPastAWaiter(fresh('l'), true, async () => {
+        before = await scripts();
+        timer = setInterval(() => ticks++, 1);
+      });
       const sent = (await scripts()) - before;
-      for (let i = 1; i < tokens.length; i++) assert.ok(tokens[i]! > tokens[i - 1]!, 'tokens grow');
-      const after = tokens.filter((t) => t > theirs!);
+      const after = tokens.filter((t) => t > theirs);
       assert.ok(
         after.length > 0 && tokens.every((t) => t !== theirs),
         'the waiter came between two acquisitions',
@@ -210,11 +202,11 @@ describe('Lock and Semaphore', () => {
         `${tokens.length} acquisitions in the loop, ${sent} scripts run: the re-takes were local`,
       );
       assert.ok(ticks > 2, `a 1 ms interval ran ${ticks} times during the loop: the event loop turned`);
+      assert.equal(await mine.locked(), false);
     } finally {
       clearInterval(timer);
       await raw.close();
     }
-    assert.equal(await mine.locked(), false);
   });
 
   test('a looping release that re-takes for an acquire that never comes gives the lock back at once', async () => {
