@@ -345,7 +345,8 @@ class Base<T> {
     unlock(i32, at + LOCK, n.kind);
     if (shut) throw new ShutDown(`${n.get}: the queue is shut down`);
     if (ms <= 0) throw new Empty(`${n.get}: the queue is empty`);
-    return block(this.#getSteps(false), deadline ?? deadlineOf(ms), n.get, undefined, true);
+    // spun: whether the spin above ran (it did not if an item was there and gone by the lock).
+    return block(this.#getSteps(false), deadline ?? deadlineOf(ms), n.get, undefined, deadline !== undefined);
   }
 
   /**
@@ -594,7 +595,7 @@ export class Queue<T = unknown> extends Base<T> {
     if (r === PUT_OK) return;
     unlock(i32, at + LOCK, n.kind);
     if (ms <= 0) throw new Full(`${n.put}: the queue is full`);
-    block(this.#putSteps(bytes, false), deadline ?? deadlineOf(ms), n.put, undefined, true);
+    block(this.#putSteps(bytes, false), deadline ?? deadlineOf(ms), n.put, undefined, deadline !== undefined);
   }
 
   /**
