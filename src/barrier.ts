@@ -418,16 +418,7 @@ function* passSteps(i32: Int32Array, at: number, action: (() => void) | undefine
   const my = gen(s);
   for (;;) {
     s = Atomics.load(i32, i);
-    if (gen(s) !== my) {
-      if (recorded) unrecord();
-      return index;
-    }
-    const phase = s & PHASE_MASK;
-    if (phase === BROKEN || phase === RESETTING) {
-      if (recorded) unrecord();
-      leave(i32, i, my);
-      throw broken(s);
-    }
+    if (ended(i32, i, s, my, recorded)) return index;
     sleep.value = s;
     sleep.slice = watch(s);
     if (sleep.slice !== undefined && takeOverDead(i32, at, my)) continue;
@@ -500,16 +491,7 @@ function passBlocking(
   const my = gen(s);
   for (;;) {
     s = Atomics.load(i32, i);
-    if (gen(s) !== my) {
-      if (recorded) unrecord();
-      return index;
-    }
-    const phase = s & PHASE_MASK;
-    if (phase === BROKEN || phase === RESETTING) {
-      if (recorded) unrecord();
-      leave(i32, i, my);
-      throw broken(s);
-    }
+    if (ended(i32, i, s, my, recorded)) return index;
     const slice = watch(s);
     if (slice !== undefined && takeOverDead(i32, at, my)) continue;
     if (s !== spunOn) {
@@ -518,6 +500,25 @@ function passBlocking(
     }
     if (sleepOn(i32, i, s, deadline, 0, slice) === 'timed-out') breakPass(i32, i, my, TIMEOUT); // then see the outcome on the next turn
   }
+}
+
+/**
+ * A party inside pass `my` that read STATE `s`: true if the pass completed (GEN moved on: it clears
+ * its record and leaves with its index); if the pass broke or is being reset, it clears its record,
+ * leaves the pass and throws BrokenBarrierError; else false (it waits on).
+ */
+function ended(i32: Int32Array, i: number, s: number, my: number, recorded: boolean): boolean {
+  if (gen(s) !== my) {
+    if (recorded) unrecord();
+    return true;
+  }
+  const phase = s & PHASE_MASK;
+  if (phase === BROKEN || phase === RESETTING) {
+    if (recorded) unrecord();
+    leave(i32, i, my);
+    throw broken(s);
+  }
+  return false;
 }
 
 function previousTimedOut(): BrokenBarrierError {

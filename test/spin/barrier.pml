@@ -14,16 +14,18 @@
  *                                                      without an action the last opens GEN+1 at
  *                                                      once (-DNO_ACTION)
  *   345-375  `function complete(`                      the last arriver runs the action, opens GEN+1
- *   381-445  `function* passSteps(`                    enter; sleep in ACTION/RESETTING; the last
+ *   381-436  `function* passSteps(`                    enter; sleep in ACTION/RESETTING; the last
  *                                                      arriver completes; the others sleep until
  *                                                      GEN moves or the pass breaks
- *   453-521  `function passBlocking(`                  the same loop, blocking, without a generator;
+ *   444-503  `function passBlocking(`                  the same loop, blocking, without a generator;
  *                                                      its spin on each new STATE value reads only
  *                                                      (not modelled: a load that changes nothing)
- *   537-539  `function watch(`                         -DDEATH: the watch for a dead party (WATCH,
+ *   510-522  `function ended(`                         inside the pass: GEN moved (done), or broken or
+ *                                                      resetting (leave, throw); else wait on
+ *   538-540  `function watch(`                         -DDEATH: the watch for a dead party (WATCH,
  *                                                      slices, take-over: breakPass, leave for it)
- *   558-570  `function breakPass(`                     FILLING|ACTION -> BROKEN in the waiter's GEN
- *   573-586  `function leave(`                         COUNT -= 1; the last out of RESETTING reopens
+ *   559-571  `function breakPass(`                     FILLING|ACTION -> BROKEN in the waiter's GEN
+ *   574-587  `function leave(`                         COUNT -= 1; the last out of RESETTING reopens
  * Not modelled: the WHY bits of STATE (a label written by the CAS that breaks a pass, read only to
  * name the error: no transition depends on it).
  *
@@ -140,21 +142,21 @@ byte diedin[MAXGEN];  /* ghost: the pass thread 0 died inside (it never returns 
 
 /* steps of a waiter (bpc) */
 #define B_LOAD 1      /* s = load (222, 244) */
-#define B_ENTER 2     /* CAS s -> next (230) */
+#define B_ENTER 2     /* CAS s -> next (enter) */
 #define B_ESLEEP 3    /* ACTION or RESETTING: yield (STATE, s) (240-241) */
 #define B_EASLEEP 4
-#define B_ACTION 5    /* the last arriver runs the action (251) */
-#define B_OPEN 6      /* CAS s -> GEN+1 | FILLING (257) */
-#define B_OPEN_WAKE 7 /* wake all (259) */
-#define B_LOOP 8      /* s = load (268) */
+#define B_ACTION 5    /* the last arriver runs the action (complete) */
+#define B_OPEN 6      /* CAS s -> GEN+1 | FILLING (complete) */
+#define B_OPEN_WAKE 7 /* wake all (complete) */
+#define B_LOOP 8      /* s = load, then ended() (passSteps, passBlocking) */
 #define B_SLEEP 9     /* yield (STATE, s) (275-278) */
 #define B_ASLEEP 10
-#define BP_LOAD 11    /* breakPass: t = load (293) */
-#define BP_CAS 12     /* CAS t -> BROKEN (297) */
-#define BP_WAKE 13    /* wake all (299) */
-#define LV_LOAD 14    /* leave: t = load (308) */
-#define LV_CAS 15     /* CAS t -> next (313) */
-#define LV_WAKE 16    /* wake all (315) */
+#define BP_LOAD 11    /* breakPass: t = load */
+#define BP_CAS 12     /* CAS t -> BROKEN (breakPass) */
+#define BP_WAKE 13    /* wake all (breakPass) */
+#define LV_LOAD 14    /* leave: t = load */
+#define LV_CAS 15     /* CAS t -> next (leave) */
+#define LV_WAKE 16    /* wake all (leave) */
 #define B_THROW 17    /* done, with the error in result */
 #define BP_DONE 18    /* breakPass has returned bres */
 #define PA_CAS 19     /* waitAsync, signal already aborted: CAS FILLING -> BROKEN */
@@ -197,8 +199,8 @@ byte diedin[MAXGEN];  /* ghost: the pass thread 0 died inside (it never returns 
 #define AFTER_THROW 1          /* only in BROKEN_NEWCOMER_BREAKS: throw */
 #define AFTER_PREABORT 5       /* waitAsync with a signal already aborted (152-156): reject */
 #define AFTER_LEAVE 2          /* the action threw (253-254) */
-#define AFTER_LOOP 3           /* timed out in the pass (284) */
-#define AFTER_LEAVE_IF_TRUE 4  /* aborted in the pass (281) */
+#define AFTER_LOOP 3           /* timed out in the pass (breakPass TIMEOUT) */
+#define AFTER_LEAVE_IF_TRUE 4  /* aborted in the pass (passSteps) */
 #define AFTER_TAKE 6           /* took over a dead party of its pass: leave on its behalf */
 #define AFTER_ETAKE 7          /* ... of the pass it waits to finish: leave on its behalf, enter again */
 
