@@ -264,6 +264,21 @@ export class Condition<L extends Lock | RLock = Lock | RLock> {
     return this.lock;
   }
 
+  /** The start of a wait, holding the lock: registers (UNRELEASED += 1) and returns GEN as read then. */
+  #register(what: 'wait' | 'waitAsync'): number {
+    this.#mustHold(what);
+    Atomics.add(this._i32, this._at + UNRELEASED, 1);
+    return Atomics.load(this._i32, this._at + GEN);
+  }
+
+  /** Releases the lock for the wait; returns the RLock depth to restore (1 for a Lock). */
+  #letGo(): number {
+    const lock = this.lock;
+    if (lock instanceof RLock) return lock._releaseSave();
+    unlock(lock._i32, lock._at + LOCK_STATE, 'Lock');
+    return 1;
+  }
+
   /**
    * The wait protocol as a plain blocking loop (no generator, nothing allocated, even when it
    * sleeps): the same steps as #waitSteps, which serves waitAsync. Before its first sleep it spins
@@ -272,15 +287,11 @@ export class Condition<L extends Lock | RLock = Lock | RLock> {
    * after costs no sleep, and its release no notify. The caller has checked that this thread may block.
    */
   #waitBlocking(deadline: number): boolean {
-    this.#mustHold('wait');
+    const my = this.#register('wait');
     const i32 = this._i32;
     const at = this._at;
     const lock = this.lock;
-    Atomics.add(i32, at + UNRELEASED, 1);
-    const my = Atomics.load(i32, at + GEN);
-    let depth = 1;
-    if (lock instanceof RLock) depth = lock._releaseSave();
-    else unlock(lock._i32, lock._at + LOCK_STATE, 'Lock');
+    const depth = this.#letGo();
 
     let notified = false;
     // A poll (timeout 0 or less) neither spins nor sleeps: sleepOn reports 'timed-out' at once.
@@ -310,15 +321,11 @@ export class Condition<L extends Lock | RLock = Lock | RLock> {
 
   /** The wait protocol, as a generator for later() (waitAsync); #waitBlocking is the same loop. */
   *#waitSteps(what: 'waitAsync'): Steps<boolean> {
-    this.#mustHold(what);
+    const my = this.#register(what);
     const i32 = this._i32;
     const at = this._at;
     const lock = this.lock;
-    Atomics.add(i32, at + UNRELEASED, 1);
-    const my = Atomics.load(i32, at + GEN);
-    let depth = 1;
-    if (lock instanceof RLock) depth = lock._releaseSave();
-    else unlock(lock._i32, lock._at + LOCK_STATE, 'Lock');
+    const depth = this.#letGo();
 
     const sleep: Sleep = { i32, index: at + GEN, value: my };
     let notified = false;

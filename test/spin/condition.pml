@@ -7,8 +7,10 @@
  *   60-63    `const UNRELEASED = 1;`                     the constants (checked by test/models.test.ts)
  *   235-241  `notify(n = 1): void {`                     notify(n) -> release(n), holding the lock
  *   244-247  `notifyAll(): void {`                       release(UNRELEASED)
- *   274-309  `#waitBlocking(deadline: number): boolean {`
- *   312-366  `*#waitSteps(what: 'waitAsync'): Steps<boolean> {`
+ *   268-272  `#register(what: 'wait' | 'waitAsync'): number {`  UNRELEASED += 1; my = GEN (holding the lock)
+ *   275-280  `#letGo(): number {`                        unlock (an RLock: release it all, keep the depth)
+ *   289-320  `#waitBlocking(deadline: number): boolean {`
+ *   323-370  `*#waitSteps(what: 'waitAsync'): Steps<boolean> {`
  *                                                        the same protocol, driven twice (a plain
  *                                                        loop for wait, a generator for waitAsync):
  *                                                        UNRELEASED += 1; my = GEN; unlock; loop: GEN
@@ -18,12 +20,12 @@
  *                                                        an aborted waiter that took one passes it on
  *                                                        (the blocking loop's spin on GEN before its
  *                                                        first sleep reads only: not modelled)
- *   379-384  `function settle(`                          not notified: take if due, else UNRELEASED -= 1
- *   387-395  `function take(`                            CAS RELEASED r -> r-1 while r > 0
- *   398-405  `function release(`                         k = min(n, UNRELEASED); UNRELEASED -= k;
+ *   386-391  `function settle(`                          not notified: take if due, else UNRELEASED -= 1
+ *   394-400  `function take(`                            CAS RELEASED r -> r-1 while r > 0
+ *   405-412  `function release(`                         k = min(n, UNRELEASED); UNRELEASED -= k;
  *                                                        RELEASED += k; GEN += 1; wake k on GEN
  * Not modelled: a Condition on an RLock (the same STATE word and lockSteps; the owner and depth
- * words are the RLock's, never slept on) and the AbandonedError path (lines 303-307 and 351-355: the lock taken
+ * words are the RLock's, never slept on) and the AbandonedError path (lines 314-318 and 358-361: the lock taken
  * over from a weft Thread that died while holding it).
  *
  * Threads: NCONS consumers and one producer around a ghost `items` guarded by the lock (Python's
@@ -110,7 +112,7 @@ inline hall_check() {
  * waiter's UNRELEASED += 1 and its load of GEN (no other thread can tell them apart from one step).
  */
 
-/* steps of release(n) (npc), condition.ts:398-405 */
+/* steps of release(n) (npc), condition.ts:405-412 */
 #define N_LOAD 1
 #define N_SUB 2
 #define N_ADD 3
@@ -144,7 +146,7 @@ inline cv_release(n) {
   od
 }
 
-/* steps of wait (wpc), condition.ts:274-309 (blocking), 312-366 (async) */
+/* steps of wait (wpc), condition.ts:289-320 (blocking), 323-370 (async) */
 #define W_ADD 1          /* UNRELEASED += 1 (279, 317) */
 #define W_MY 2           /* my = GEN (280, 318) */
 #define W_UNLOCK 3       /* unlock (283, 321; lock.ts unlock: lockproto.pml lock_release) */
