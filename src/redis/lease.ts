@@ -45,11 +45,14 @@
  * waiters woken. After BARGE_MS its release wakes the waiters and yields: bounded barging, parking_lot's
  * "eventual fairness". A re-take reserves RESERVE fencing tokens (INCRBY); until they run out, the
  * streak ends, or a third of a lease has passed since the lease's expiry was last extended, the
- * releases that follow re-take locally, with no round trip: what the server would do (keep the lease,
- * give a larger token) needs nothing from it while the lease is ours anyway, and the acquire that
- * takes it resolves at the next turn of the event loop, so a loop of them never starves timers or
- * I/O. Every acquisition holds a lease alive on the server, with a fencing token larger than every
- * token given before it: a token given to another holder later comes from a later INCR(BY).
+ * releases that follow re-take locally, with no round trip: what the server would do (keep the
+ * lease, give a larger token) needs nothing from it while the lease is ours anyway, and the acquire
+ * that takes it resolves at the next turn of the event loop, so a loop of them never starves timers
+ * or I/O. Only the lease that re-take extended is kept so (#reserved): a lease that lapsed, was lost
+ * or came from a plain ACQUIRE is another member, and a RELEASE that does not re-take drops the
+ * reserve, whose tokens would then go backwards. Every acquisition holds a lease alive on the
+ * server, with a fencing token larger than every token given before it: a token given to another
+ * holder later comes from a later INCR(BY).
  *
  * Renewal: a holder renews at a third of its lease, measured from when it sent the last renewal that
  * succeeded. If the server says the lease is gone, or a lease period has passed on the local
@@ -405,6 +408,13 @@ export class Leases {
   #local = 0;
   #token = 0;
   /**
+   * The member whose lease the last server re-take extended and reserved the tokens for: the only
+   * lease a local re-take may keep. A lease that lapsed, was lost, or came from a plain ACQUIRE
+   * (whose INCR token is larger than the whole reserve) is another member: no local re-take from
+   * the old reserve, whose tokens would go backwards.
+   */
+  #reserved: string | undefined;
+  /**
    * Leases that RELEASEs took for this handle's next acquires, until those use them (several only if
    * several releases of this handle answer in one turn: permits of a Semaphore).
    */
@@ -452,7 +462,13 @@ export class Leases {
     const wake = !this.#looping || (this.#streak !== undefined && t - this.#streak >= BARGE_MS);
     const again = retake && !wake && members.length === 1;
     const before = this.#acquires;
-    if (again && this.#local > 0 && this.#streak !== undefined && t - confirmed < this.lease / 3) {
+    if (
+      again &&
+      this.#local > 0 &&
+      members[0] === this.#reserved &&
+      this.#streak !== undefined &&
+      t - confirmed < this.lease / 3
+    ) {
       // A local re-take: this streak's last round trip found waiters and re-took, so the lease is
       // still ours on the server for at least 2/3 of a lease (it is extended at every re-take and
       // renewal), and a token is left of those it reserved. Keep the lease for the next acquire, as
@@ -487,7 +503,8 @@ export class Leases {
       this.#retaken.push({ member: members[0]!, token: first, sent: t, local: false });
       this.#local = RESERVE - 1;
       this.#token = first + 1;
-    }
+      this.#reserved = members[0];
+    } else this.#local = 0; // no re-take (not asked, or the lease had lapsed): the reserve is void
     this.#afterRelease(before, waiting > 0 && !wake);
     return alive;
   }

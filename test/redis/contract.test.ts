@@ -226,6 +226,39 @@ describe('Lock and Semaphore', () => {
     assert.equal(await mine.locked(), false);
   });
 
+  for (const how of ['lapsed at its release', 'lost at its renewal'] as const) {
+    test(`tokens still grow when a short lease inside a looping streak is ${how} (no re-take from an old reserve)`, async () => {
+      const raw = createClient({ url: URL_ });
+      await raw.connect();
+      try {
+        const l = fresh('l');
+        const lock = a.lock(l, { lease: 8 });
+        // A waiter that never comes (its process killed a moment ago): every release sees one.
+        await raw.zAdd(`{${prefix}${l}}:waiters`, { score: Date.now() + 60_000, value: 'gone:1' });
+        const tokens: number[] = [];
+        const take = async () => {
+          const h = await lock.holdAsync(5_000);
+          tokens.push(h.token);
+          return h;
+        };
+        await (await take()).release(); // wakes the missing waiter and yields
+        await (await take()).release(); // a loop: the server re-takes and reserves tokens
+        const h = await take();
+        const end = performance.now() + 10; // longer than the lease, its renewal starved
+        while (performance.now() < end);
+        if (how === 'lost at its renewal') await delay(1); // the renewal finds it gone: lost
+        await h.release(); // nothing left to re-take on the server
+        await (await take()).release(); // a plain ACQUIRE (a token above the reserve)
+        await (await take()).release(); // must not come from the old reserve
+        for (let i = 1; i < tokens.length; i++) {
+          assert.ok((tokens[i] as number) > (tokens[i - 1] as number), `tokens grow: ${tokens.join(', ')}`);
+        }
+      } finally {
+        await raw.close();
+      }
+    });
+  }
+
   test('a release wakes the oldest waiter by name; if that one is gone, the others still get the lock', async () => {
     const l = fresh('l');
     const held = await a.lock(l).holdAsync(); // lease 30 s: without a re-check the waiter would wait that long
