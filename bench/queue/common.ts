@@ -12,7 +12,8 @@
  *
  * A sample has two phases, a warm-up and the measured part, separated by the barrier, so that
  * every party's code is compiled before the clock starts and no party measures one that has not
- * started. In each phase every producer sends its items and then one end marker; each consumer
+ * started. A producer's warm-up lasts `warm` items and at least `warmMs` (Sizes); a ping-pong's,
+ * `warm` round trips, as many as it measures. In each phase every producer sends its items and then one end marker; each consumer
  * stops at its first end marker. With as many consumers as producers, every consumer gets exactly
  * one end marker, and a FIFO queue hands out a producer's end marker only after all its items.
  */
@@ -108,7 +109,15 @@ function wrong(kind: Kind, v: unknown): Error {
 
 /** Items per producer in each phase. */
 export interface Sizes {
+  /** Warm-up items (round trips) at least. */
   warm: number;
+  /**
+   * A producer's warm-up also lasts at least this long (ms), so that the JIT has optimised every
+   * competitor's code before the clock starts, however fast it runs: a fixed count ends the warm-up
+   * of a fast channel before its code is optimised (V8 compiles on a background thread, which two
+   * busy parties on two cores leave little room).
+   */
+  warmMs: number;
   n: number;
 }
 

@@ -3,7 +3,8 @@
  * value is sent and how one is received (`Channel`), so that what is measured is the channel and
  * nothing else. Each worker runs one competitor only, so that the JIT sees one kind of channel.
  *
- *   produce   warm-up items and an end marker; barrier; measured items and an end marker
+ *   produce   warm-up items (for `warm` items and `warmMs`) and an end marker; barrier; measured
+ *             items and an end marker
  *   consume   until the end marker; barrier; until the end marker (the count is checked)
  *   ping      barrier after the warm-up; send, receive, `n` times (round trips)
  *   pong      receive, send, as often
@@ -13,6 +14,7 @@
 import {
   arrive,
   arriveAsync,
+  clock,
   endOf,
   type Kind,
   type Sizes,
@@ -44,7 +46,9 @@ export function produce(c: Ctx, ch: Channel): number {
   const vals = values(c.kind, c.p);
   const mask = vals.length - 1;
   const end = endOf(c.kind);
-  for (let i = 0; i < c.sizes.warm; i++) ch.send(vals[i & mask]!);
+  const until = clock() + c.sizes.warmMs;
+  // The clock is read once every 1024 items, after the first `warm`.
+  for (let i = 0; i < c.sizes.warm || (i & 1023) !== 0 || clock() < until; i++) ch.send(vals[i & mask]!);
   ch.send(end);
   arrive(c.ctl, c.parties);
   stamp(c.times, c.p, 'start');
