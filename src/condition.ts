@@ -38,7 +38,7 @@
  * its release of the lock no notify. Spinning reads only, so the argument above is unchanged.
  */
 
-import { AbandonedError, describe, RuntimeError, rangeError, typeError } from './errors.js';
+import { AbandonedError, badHandle, describe, RuntimeError, rangeError, typeError } from './errors.js';
 import {
   canBlock,
   cannotBlock,
@@ -111,7 +111,7 @@ export class Condition<L extends Lock | RLock = Lock | RLock> {
       value !== null && typeof value === 'object' ? (value as { lock?: unknown }).lock : undefined;
     const lockKind = kindOf(lockValue);
     if (kindOf(value) !== 'Condition' || (lockKind !== 'Lock' && lockKind !== 'RLock')) {
-      adopt(undefined, ['Condition'], 'Condition'); // throws the TypeError
+      throw badHandle('Condition', value);
     }
     const lock = lockKind === 'Lock' ? Lock.from(lockValue) : RLock.from(lockValue);
     adopt(value, ['Condition'], 'Condition');

@@ -268,9 +268,14 @@ export class Semaphore {
     Atomics.add(i32, at + HELD, 1);
     const recorded = recordPermit(hi, lo);
     if (!recorded) Atomics.sub(i32, at + HELD, 1); // no entry left: not recorded, not detectable
+    let given = false;
     const entry = {
       sem: this as Semaphore,
       release: (): void => {
+        // Once: the thread's end may have given it back already (_releaseLeftovers), before the
+        // Held itself is released by work the target left running.
+        if (given) return;
+        given = true;
         leftovers.delete(entry);
         if (recorded) {
           unrecordPermit(hi, lo);

@@ -153,8 +153,8 @@ function finish(o: Outcome): void {
 function post(o: Outcome): void {
   const port = init.port;
   if (port === undefined) return;
-  const error = o.ok || 'exit' in o ? undefined : o.error;
-  const message = o.ok || 'exit' in o ? o : { ok: false, error: encodeError(error) };
+  const thrown = o.ok || 'exit' in o ? undefined : o.error;
+  const message = o.ok || 'exit' in o ? o : { ok: false, error: encodeError(thrown) };
   try {
     port.postMessage(message);
   } catch (error) {
@@ -165,11 +165,37 @@ function post(o: Outcome): void {
     );
     if (o.ok) report(init.name, why);
     try {
-      port.postMessage({ ok: false, error: encodeError(o.ok ? why : String(error)) });
+      port.postMessage({ ok: false, error: o.ok ? encodeError(why) : cloneable(thrown, error) });
     } catch {
       // nothing can be sent: the starting thread sees an end without an outcome
     }
   }
+}
+
+/**
+ * What is left of an exception that cannot be cloned: an Error keeps its name, message and stack,
+ * with its `code` and `cause` only if they can be cloned; any other value becomes the message of
+ * the clone's failure, as before.
+ */
+function cloneable(thrown: unknown, why: unknown): unknown {
+  const canClone = (v: unknown): boolean => {
+    try {
+      structuredClone(v);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (thrown instanceof Error) {
+    const e = encodeError(thrown) as { code: unknown; cause: unknown; hasCause: boolean };
+    if (!canClone(e.code)) e.code = undefined;
+    if (!canClone(e.cause)) {
+      e.cause = undefined;
+      e.hasCause = false;
+    }
+    if (canClone(e)) return e;
+  }
+  return String(why);
 }
 
 /** The thread's last moment, when it runs no more code: give back leftover permits, then end. */

@@ -37,10 +37,11 @@
 
 import { CannotBlockError, describe, RuntimeError, typeError } from './errors.js';
 import { Event } from './event.js';
-import type { WaitOptions } from './internal/futex.js';
+import { signalOf, type WaitOptions } from './internal/futex.js';
 import { drawIdent, me } from './internal/ident.js';
 import { gone, register } from './internal/life.js';
-import { inspect } from './internal/memory.js';
+import { inOwnMemory, inspect } from './internal/memory.js';
+import { checkTimeout } from './internal/timeout.js';
 import { revive } from './revive.js';
 
 /** What the worker receives. @internal */
@@ -230,7 +231,10 @@ export class Thread<M = unknown> {
     this.#args = args;
     this.name = name ?? `Thread-${++counter}`;
     this.daemon = daemon;
-    this.#done = new Event();
+    // Memory of its own: the worker gets a handle to `done`, and a handle is a view of its whole
+    // chunk; carved from this thread's shared chunk, it would let the target reach every primitive
+    // beside it, whatever ownMemory() its args were made in.
+    this.#done = inOwnMemory(() => new Event());
   }
 
   /** The thread's identity (as `getIdent()` returns inside it), once started; else undefined. */
@@ -332,7 +336,14 @@ export class Thread<M = unknown> {
       gone(life, slot, ident); // it never ran
       this.#port?.close();
       this.#port = undefined;
-      this.#done.set();
+      (this.#worker as { terminate?: () => unknown } | undefined)?.terminate?.();
+      this.#worker = undefined;
+      this.#receive = undefined;
+      this.#arrived = undefined;
+      this.#arrive = undefined;
+      // As in Python, a start() that failed leaves the thread not started (join() throws, start() may be retried).
+      this.#started = false;
+      this.#ident = undefined;
       throw error;
     }
   }
@@ -347,6 +358,7 @@ export class Thread<M = unknown> {
    * @throws CannotBlockError where the thread may not block (a browser's main thread): use joinAsync.
    */
   join(timeout?: number): boolean {
+    checkTimeout(timeout, 'Thread.join');
     this.#joinable('join');
     try {
       return this.#done.wait(timeout);
@@ -364,6 +376,8 @@ export class Thread<M = unknown> {
    * @throws (rejects) RuntimeError if the thread was not started; `signal.reason` on abort.
    */
   async joinAsync(timeout?: number, options?: WaitOptions): Promise<boolean> {
+    checkTimeout(timeout, 'Thread.joinAsync');
+    signalOf(options, 'Thread.joinAsync');
     this.#joinable('joinAsync');
     const ended = await this.#done.waitAsync(timeout, options);
     if (ended) {
@@ -388,7 +402,18 @@ export class Thread<M = unknown> {
   /** Takes the outcome from the port if it is there and this runtime can read a port synchronously. */
   #take(): void {
     if (this.#outcome !== undefined || this.#port === undefined || this.#receive === undefined) return;
-    const got = this.#receive(this.#port);
+    let got: { message: unknown } | undefined;
+    try {
+      got = this.#receive(this.#port);
+    } catch (error) {
+      // The outcome was sent but cannot be rebuilt here (V8 cannot deserialize an Error whose
+      // cause leads back to it): say so, rather than throw from a getter or the 'exit' listener.
+      const why = new TypeError(
+        `Thread ${this.name}: its outcome could not be received (${error instanceof Error ? error.message : String(error)})`,
+      );
+      this.#settle({ ok: false, error: encodeError(why) });
+      return;
+    }
     if (got !== undefined) this.#settle(got.message as Outcome);
   }
 
@@ -464,17 +489,20 @@ const ERRORS: Record<string, ErrorConstructor> = {
 };
 
 /** @internal An error (or any thrown value) as it can cross threads with its name and code. */
-export function encodeError(error: unknown, depth = 0): unknown {
+export function encodeError(error: unknown, depth = 0, seen: Error[] = []): unknown {
   if (!(error instanceof Error) || depth > 8) return error;
   const e = error as Error & { code?: unknown; cause?: unknown };
+  seen.push(e);
+  // A cause that leads back up the chain is left out: V8 cannot deserialize such a cycle.
+  const hasCause = 'cause' in e && !(e.cause instanceof Error && seen.includes(e.cause));
   return {
     weftError: 1,
     name: String(e.name),
     message: String(e.message),
     stack: typeof e.stack === 'string' ? e.stack : undefined,
     code: e.code,
-    cause: 'cause' in e ? encodeError(e.cause, depth + 1) : undefined,
-    hasCause: 'cause' in e,
+    cause: hasCause ? encodeError(e.cause, depth + 1, seen) : undefined,
+    hasCause,
   } satisfies EncodedError;
 }
 

@@ -18,9 +18,9 @@
 
 import { describe, RuntimeError, rangeError, typeError } from './errors.js';
 import { Event } from './event.js';
-import type { WaitOptions } from './internal/futex.js';
+import { signalOf, type WaitOptions } from './internal/futex.js';
 import { inspect } from './internal/memory.js';
-import { now } from './internal/timeout.js';
+import { checkTimeout, now } from './internal/timeout.js';
 
 const MAX_DELAY = 0x7fffffff; // setTimeout's largest delay
 
@@ -138,6 +138,8 @@ export class Timer<Args extends unknown[] = unknown[]> {
    * @throws (rejects) RuntimeError if the timer was not started; `signal.reason` on abort.
    */
   async joinAsync(timeout?: number, options?: WaitOptions): Promise<boolean> {
+    checkTimeout(timeout, 'Timer.joinAsync');
+    signalOf(options, 'Timer.joinAsync');
     if (!this.#started) throw new RuntimeError('Timer.joinAsync: cannot join a timer before it is started');
     return this.finished.waitAsync(timeout, options);
   }
