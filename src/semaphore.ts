@@ -268,15 +268,13 @@ export class Semaphore {
     Atomics.add(i32, at + HELD, 1);
     const recorded = recordPermit(hi, lo);
     if (!recorded) Atomics.sub(i32, at + HELD, 1); // no entry left: not recorded, not detectable
-    let given = false;
     const entry = {
       sem: this as Semaphore,
       release: (): void => {
-        // Once: the thread's end may have given it back already (_releaseLeftovers), before the
-        // Held itself is released by work the target left running.
-        if (given) return;
-        given = true;
-        leftovers.delete(entry);
+        // Once: an entry is in `leftovers` until it is given back, and the thread's end may have
+        // given it back already (_releaseLeftovers) before work the target left running releases
+        // the Held itself.
+        if (!leftovers.delete(entry)) return;
         if (recorded) {
           unrecordPermit(hi, lo);
           Atomics.sub(i32, at + HELD, 1);

@@ -15,23 +15,19 @@ const T = { timeout: 30000 };
 const target = (file: string): URL => new URL(`./fixtures/threads/${file}`, import.meta.url);
 
 describe('Thread', () => {
-  test('an Error whose cause cannot be cloned still arrives as that Error (name, message)', T, () => {
-    const t = new Thread(target('edges.js'), { args: ['cause-fn'] });
-    t.start();
-    assert.equal(t.join(20000), true);
-    const e = t.exception as Error;
-    assert.ok(e instanceof Error, `exception is ${typeof e}: ${String(e)}`);
-    assert.equal(e.message, 'the job failed');
-  });
-
-  test('an Error whose code cannot be cloned still arrives as that Error', T, () => {
-    const t = new Thread(target('edges.js'), { args: ['code-symbol'] });
-    t.start();
-    assert.equal(t.join(20000), true);
-    const e = t.exception as Error;
-    assert.ok(e instanceof Error, `exception is ${typeof e}: ${String(e)}`);
-    assert.equal(e.message, 'coded');
-  });
+  for (const [part, kind, message] of [
+    ['cause', 'cause-fn', 'the job failed'],
+    ['code', 'code-symbol', 'coded'],
+  ] as const) {
+    test(`an Error whose ${part} cannot be cloned still arrives as that Error (name, message)`, T, () => {
+      const t = new Thread(target('edges.js'), { args: [kind] });
+      t.start();
+      assert.equal(t.join(20000), true);
+      const e = t.exception as Error;
+      assert.ok(e instanceof Error, `exception is ${typeof e}: ${String(e)}`);
+      assert.equal(e.message, message);
+    });
+  }
 
   test('a start() that fails (args cannot be cloned) leaves the thread unstarted', () => {
     const t = new Thread(target('edges.js'), { args: [() => 1] });

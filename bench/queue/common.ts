@@ -13,8 +13,8 @@
  * A sample has two phases, a warm-up and the measured part, separated by the barrier, so that
  * every party's code is compiled before the clock starts and no party measures one that has not
  * started. A producer's warm-up lasts `warm` items and at least `warmMs` (Sizes); a ping-pong's,
- * `warm` round trips, as many as it measures. In each phase every producer sends its items and then one end marker; each consumer
- * stops at its first end marker. With as many consumers as producers, every consumer gets exactly
+ * `warm` round trips, as many as it measures. In each phase every producer sends its items and
+ * then one end marker; each consumer stops at its first end marker. With as many consumers as producers, every consumer gets exactly
  * one end marker, and a FIFO queue hands out a producer's end marker only after all its items.
  */
 
