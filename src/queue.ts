@@ -23,20 +23,28 @@
  * Wake one: a put makes one item, so it wakes one getter; a get frees one place, so it wakes one
  * putter. A woken waiter that finds nothing (a thread that did not sleep took it first) was not
  * needed: the item went to someone.
- * One wake-up in flight (NE_SIGNALED, NF_SIGNALED): a woken waiter stays registered until it has
- * the lock again, tens of microseconds later, and a busy partner puts (gets) hundreds of times
- * meanwhile; notifying at each of them costs more than the items. So a notifier wakes one only if
- * no wake-up is in flight on that condition (SIGNALED = 0), and sets SIGNALED = 1 when it does;
- * every waiter that re-takes the lock after a sleep (woken, timed out, aborted, or 'not-equal')
- * clears it, and each such waiter, when it leaves (with or without an item), wakes the next one if
- * what they wait for is there and others sleep, with none in flight (pass-on, #passOnGet /
- * #passOnPut). No wake-up is lost: SIGNALED = 1 only between a notify and the re-lock of a waiter
- * that was registered at the notify (a registered waiter always comes back: the notify woke it,
- * or it had not slept yet and sees SEQ changed, or it times out, or its abort or its helper's
- * answer ends its sleep); that waiter, once back, sees the state the skipped notifiers left and
- * passes on for them. An early clear (a timed-out waiter clearing the flag of another's wake-up)
- * only lets one more notify through. Without the pass-on, or with a flag never cleared, a second
- * item would wait beside a sleeping getter: the broken variants of test/spin/queue.pml.
+ * Wake-ups in flight (NE_WOKEN, NF_WOKEN): a woken waiter stays registered until it has the lock
+ * again, tens of microseconds later, and a busy partner puts (gets) hundreds of times meanwhile;
+ * notifying at each of them costs more than the items. So each condition counts the wake-ups it
+ * has given that no waiter has taken back yet, and a notifier wakes one more only while that count
+ * is below both the items there (for NF: the free places) and the waiters registered: one wake-up
+ * per item that a registered waiter could take, never one per put. Every waiter that re-takes the
+ * lock after a sleep (woken, timed out, aborted, or 'not-equal') lowers the count by one, and a
+ * take lowers it to the items left (a put, to the places left), so the count never exceeds what a
+ * woken waiter could find. Each waiter that slept, when it leaves (with or without an item), wakes
+ * the next one by the same rule (pass-on, #passOnGet / #passOnPut).
+ * No wake-up is lost: after every release of the lock, the count is at least min(items, waiters)
+ * (a put that raises that minimum wakes one; a take lowers both; a waiter registers only when there
+ * is nothing to take; a waiter that comes back lowers the count and then takes, which lowers the
+ * minimum, or passes on), and at most the number of woken waiters not back yet (it rises only by a
+ * wake and every other change lowers it; an early decrement by a timed-out waiter only lets one
+ * more wake through). So while an item and a sleeping getter are both there, enough getters are
+ * awake for every item that has a registered taker. A woken waiter that never comes back (its
+ * thread ended, or its event loop is busy) holds up at most one item (place), and only until the
+ * next take (put) lowers the count; it never stops later items from waking the other waiters.
+ * With a single flag instead of a count (0.2.1 to 0.2.4), such a waiter stopped every later
+ * wake-up. The broken variants of test/spin/queue.pml: no pass-on, a count never lowered, a single
+ * flag beside a waiter that stops after its wake-up.
  * A waiter that leaves without using its wake-up (an abort; a timeout, which takes an item or a
  * place that is there after all, as Python's loop does; or ShutDown) passes one on the same way.
  * Bytes: a put may also wait because its item does not fit in the queue's memory yet (NB_WAITERS
@@ -90,11 +98,11 @@ import {
   MAXSIZE,
   NB_WAITERS,
   NE_SEQ,
-  NE_SIGNALED,
   NE_WAITERS,
+  NE_WOKEN,
   NF_SEQ,
-  NF_SIGNALED,
   NF_WAITERS,
+  NF_WOKEN,
   newAreas,
   ORDER,
   PRIORITY,
@@ -214,17 +222,22 @@ function lockNow(i32: Int32Array, i: number): void {
   else if (!tryLock(i32, i)) while (Atomics.compareExchange(i32, i, 0, 1) !== 0);
 }
 
-/** Lock held, getters asleep: wakes one, unless a wake-up is in flight already (see the header). */
+/**
+ * Lock held: wakes one more getter if an item and a registered getter are there that no wake-up in
+ * flight accounts for (see the header).
+ */
 function wakeGetter(i32: Int32Array, at: number): void {
-  if (i32[at + NE_SIGNALED] !== 0) return;
-  i32[at + NE_SIGNALED] = 1;
+  const woken = i32[at + NE_WOKEN] as number;
+  if (woken >= (i32[at + COUNT] as number) || woken >= (i32[at + NE_WAITERS] as number)) return;
+  i32[at + NE_WOKEN] = woken + 1;
   Atomics.add(i32, at + NE_SEQ, 1);
   wake(i32, at + NE_SEQ, 1);
 }
 
 /**
- * Lock held, putters asleep: wakes every putter while some wait for bytes (a place may suit
- * another's item), else one, unless a wake-up is in flight already (see the header).
+ * Lock held, putters registered: wakes every putter while some wait for bytes (a place may suit
+ * another's item), else one more if a free place and a registered putter are there that no wake-up
+ * in flight accounts for (see the header).
  */
 function wakePutters(i32: Int32Array, at: number): void {
   if ((i32[at + NB_WAITERS] as number) > 0) {
@@ -232,10 +245,17 @@ function wakePutters(i32: Int32Array, at: number): void {
     wake(i32, at + NF_SEQ);
     return;
   }
-  if (i32[at + NF_SIGNALED] !== 0) return;
-  i32[at + NF_SIGNALED] = 1;
+  const woken = i32[at + NF_WOKEN] as number;
+  if (woken >= freePlaces(i32, at) || woken >= (i32[at + NF_WAITERS] as number)) return;
+  i32[at + NF_WOKEN] = woken + 1;
   Atomics.add(i32, at + NF_SEQ, 1);
   wake(i32, at + NF_SEQ, 1);
+}
+
+/** Lock held: places under maxsize (a queue without one: as many as putters wait, all for bytes). */
+function freePlaces(i32: Int32Array, at: number): number {
+  const maxsize = i32[at + MAXSIZE] as number;
+  return maxsize > 0 ? maxsize - (i32[at + COUNT] as number) : (i32[at + NF_WAITERS] as number);
 }
 
 /**
@@ -346,7 +366,13 @@ class Base<T> {
     if (shut) throw new ShutDown(`${n.get}: the queue is shut down`);
     if (ms <= 0) throw new Empty(`${n.get}: the queue is empty`);
     // spun: whether the spin above ran (it did not if an item was there and gone by the lock).
-    return block(this.#getSteps(false), deadline ?? deadlineOf(ms), n.get, undefined, deadline !== undefined);
+    return block(
+      this.#getSteps(false, n.get),
+      deadline ?? deadlineOf(ms),
+      n.get,
+      undefined,
+      deadline !== undefined,
+    );
   }
 
   /**
@@ -374,7 +400,7 @@ class Base<T> {
         unlock(i32, at + LOCK, n.kind);
       }
     }
-    return later(this.#getSteps(ms <= 0), deadlineOf(ms), signal);
+    return later(this.#getSteps(ms <= 0, n.getAsync), deadlineOf(ms), signal);
   }
 
   /**
@@ -401,21 +427,21 @@ class Base<T> {
       unlock(i32, at + LOCK, this.#n.kind);
       throw error;
     }
+    const left = i32[at + COUNT] as number;
+    if ((i32[at + NE_WOKEN] as number) > left) i32[at + NE_WOKEN] = left; // no more than items to find
     if ((i32[at + NF_WAITERS] as number) > 0) wakePutters(i32, at);
     if (waited) this.#passOnGet();
     unlock(i32, at + LOCK, this.#n.kind);
     return value;
   }
 
-  /** Lock held, a getter that slept leaving: items left and getters asleep, none woken: wake one. */
+  /** Lock held, a getter that slept leaving: items left for getters no wake-up accounts for: wake one. */
   #passOnGet(): void {
-    const i32 = this._i32;
-    const at = this._at;
-    if ((i32[at + COUNT] as number) > 0 && (i32[at + NE_WAITERS] as number) > 0) wakeGetter(i32, at);
+    wakeGetter(this._i32, this._at);
   }
 
   /** The get protocol from "not yet locked": wait on NE_SEQ until an item, ShutDown or the deadline. */
-  *#getSteps(poll: boolean): Steps<T> {
+  *#getSteps(poll: boolean, where: string): Steps<T> {
     const i32 = this._i32;
     const at = this._at;
     const n = this.#n;
@@ -426,11 +452,11 @@ class Base<T> {
       if ((i32[at + COUNT] as number) > 0) return this.#takeLocked(waited);
       if ((i32[at + SHUT] as number) !== 0) {
         unlock(i32, at + LOCK, n.kind);
-        throw new ShutDown(`${n.get}: the queue is shut down`);
+        throw new ShutDown(`${where}: the queue is shut down`);
       }
       if (timedOut) {
         unlock(i32, at + LOCK, n.kind);
-        throw new Empty(`${n.get}: the queue is empty`);
+        throw new Empty(`${where}: the queue is empty`);
       }
       Atomics.add(i32, at + NE_WAITERS, 1);
       const seen = Atomics.load(i32, at + NE_SEQ);
@@ -444,7 +470,8 @@ class Base<T> {
       }
       failure = (yield* relock(i32, at + LOCK)) ?? failure;
       Atomics.sub(i32, at + NE_WAITERS, 1);
-      i32[at + NE_SIGNALED] = 0; // the wake-up in flight, if any, is taken (by this waiter or the next)
+      const inFlight = i32[at + NE_WOKEN] as number;
+      if (inFlight > 0) i32[at + NE_WOKEN] = inFlight - 1; // a wake-up in flight is back (this one's or another's)
       waited = true;
       if (failure !== undefined) {
         // Aborted: take nothing; pass on a wake-up this waiter may have been given.
@@ -461,6 +488,11 @@ class Base<T> {
     const i32 = this._i32;
     const at = this._at;
     if (tasks) i32[at + UNFINISHED] = (i32[at + UNFINISHED] as number) + 1; // plain under the lock, as COUNT
+    const maxsize = i32[at + MAXSIZE] as number;
+    if (maxsize > 0) {
+      const places = maxsize - (i32[at + COUNT] as number);
+      if ((i32[at + NF_WOKEN] as number) > places) i32[at + NF_WOKEN] = places; // no more than places to find
+    }
     if ((i32[at + NE_WAITERS] as number) > 0) wakeGetter(i32, at);
   }
 
@@ -595,7 +627,13 @@ export class Queue<T = unknown> extends Base<T> {
     if (r === PUT_OK) return;
     unlock(i32, at + LOCK, n.kind);
     if (ms <= 0) throw new Full(`${n.put}: the queue is full`);
-    block(this.#putSteps(bytes, false), deadline ?? deadlineOf(ms), n.put, undefined, deadline !== undefined);
+    block(
+      this.#putSteps(bytes, false, n.put),
+      deadline ?? deadlineOf(ms),
+      n.put,
+      undefined,
+      deadline !== undefined,
+    );
   }
 
   /**
@@ -624,7 +662,7 @@ export class Queue<T = unknown> extends Base<T> {
       }
     }
     // The encoding is in a scratch buffer that the next encode on this thread reuses: keep a copy.
-    return later(this.#putSteps(bytes.slice(), ms <= 0), deadlineOf(ms), signal);
+    return later(this.#putSteps(bytes.slice(), ms <= 0, n.putAsync), deadlineOf(ms), signal);
   }
 
   /**
@@ -669,11 +707,11 @@ export class Queue<T = unknown> extends Base<T> {
     const maxsize = i32[at + MAXSIZE] as number;
     if ((i32[at + NF_WAITERS] as number) === 0) return;
     if (maxsize > 0 && (i32[at + COUNT] as number) >= maxsize) return;
-    wakePutters(i32, at);
+    wakePutters(i32, at); // one more only if no wake-up in flight accounts for a free place
   }
 
   /** The put protocol from "not yet locked": wait on NF_SEQ until there is room, ShutDown or the deadline. */
-  *#putSteps(bytes: Uint8Array, poll: boolean): Steps<void> {
+  *#putSteps(bytes: Uint8Array, poll: boolean, where: string): Steps<void> {
     const i32 = this._i32;
     const at = this._at;
     const n = this._names;
@@ -683,13 +721,13 @@ export class Queue<T = unknown> extends Base<T> {
     let waited = false;
     let wasBytes = false;
     for (;;) {
-      const r = this.#offerLocked(bytes, n.put, waited); // ShutDown and TypeError release the lock
+      const r = this.#offerLocked(bytes, where, waited); // ShutDown and TypeError release the lock
       if (r === PUT_OK) return;
       const forBytes = r === PUT_NO_ROOM;
       if (timedOut) {
         this.#passOnPut();
         unlock(i32, at + LOCK, n.kind);
-        throw new Full(`${n.put}: the queue is full`);
+        throw new Full(`${where}: the queue is full`);
       }
       if (woken && forBytes && !wasBytes && Atomics.load(i32, at + NF_WAITERS) > 0) {
         // Woken for a place that my bytes do not fit: another putter's might (see the header).
@@ -711,7 +749,8 @@ export class Queue<T = unknown> extends Base<T> {
       failure = (yield* relock(i32, at + LOCK)) ?? failure;
       Atomics.sub(i32, at + NF_WAITERS, 1);
       if (forBytes) Atomics.sub(i32, at + NB_WAITERS, 1);
-      i32[at + NF_SIGNALED] = 0; // the wake-up in flight, if any, is taken (by this waiter or the next)
+      const inFlight = i32[at + NF_WOKEN] as number;
+      if (inFlight > 0) i32[at + NF_WOKEN] = inFlight - 1; // a wake-up in flight is back (this one's or another's)
       waited = true;
       if (failure !== undefined) {
         this.#passOnPut();
@@ -823,6 +862,7 @@ export class Queue<T = unknown> extends Base<T> {
     Atomics.store(i32, at + SHUT, 1);
     if (immediate) {
       const discarded = this._store.clear();
+      Atomics.store(i32, at + NE_WOKEN, 0); // nothing left to find
       const left = Math.max(0, Atomics.load(i32, at + UNFINISHED) - discarded);
       Atomics.store(i32, at + UNFINISHED, left);
       if (left === 0) this.#allDone();

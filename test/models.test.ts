@@ -49,8 +49,8 @@ const REQUIRED: Record<string, string[]> = {
     'NF_WAITERS',
     'DONE_SEQ',
     'DONE_WAITERS',
-    'NE_SIGNALED',
-    'NF_SIGNALED',
+    'NE_WOKEN',
+    'NF_WOKEN',
   ].map((c) => `src/internal/queue-store.ts ${c}`),
 };
 

@@ -29,6 +29,7 @@ import {
   StepLog,
   sideOf,
   until,
+  untilSync,
   watchdog,
 } from './helpers.js';
 
@@ -359,6 +360,81 @@ describe('Queue family: aborts leave nothing behind', () => {
       assert.equal((await watchdog(worker, WATCH, 'worker getter')).value, 7);
       assert.equal(q.qsize(), 0);
     }
+  });
+});
+
+describe('Queue family: a woken waiter that does not come back', () => {
+  // An async waiter woken while its thread is busy (here: the main thread, which puts and then
+  // spins without returning to its event loop) stays away; later items (places) must still wake
+  // the other waiters. 0.2.4 woke nobody once one wake-up was in flight. The delays only give the
+  // worker time to fall asleep, so that the old protocol would have been caught.
+  test('two puts wake a sleeping worker getter while the async getter woken first cannot run', async () => {
+    const q = new Queue<number>();
+    const first = q.getAsync();
+    await delay(20);
+    const log = new StepLog();
+    const worker = runInWorker<Ended>('queue', 'getOne', q, log.i32, 1, 20000).result;
+    await until(() => log.entries().length === 1, 'the worker getter started');
+    await delay(50);
+    q.put(1); // wakes the async getter, which waited first and cannot run before this test yields
+    q.put(2);
+    untilSync(
+      () => log.entries().length === 2,
+      'the worker got an item while the main thread was busy',
+      10000,
+    );
+    const got = [
+      (await watchdog(worker, WATCH, 'worker getter')).value,
+      await watchdog(first, WATCH, 'getAsync'),
+    ];
+    assert.deepEqual(got.sort(), [1, 2]);
+  });
+
+  test('two gets wake a sleeping worker putter while the async putter woken first cannot run', async () => {
+    const q = new Queue<string>(2);
+    q.put('a');
+    q.put('b');
+    const first = q.putAsync('c');
+    await delay(20);
+    const log = new StepLog();
+    const worker = runInWorker<Ended>('queue', 'putOne', q, log.i32, 1, 'd', 20000).result;
+    await until(() => log.entries().length === 1, 'the worker putter started');
+    await delay(50);
+    assert.equal(q.get(), 'a'); // wakes the async putter, which cannot run before this test yields
+    assert.equal(q.get(), 'b');
+    untilSync(() => log.entries().length === 2, 'the worker put while the main thread was busy', 10000);
+    assert.equal((await watchdog(worker, WATCH, 'worker putter')).error, undefined);
+    await watchdog(first, WATCH, 'putAsync');
+    assert.deepEqual([q.get(), q.get()].sort(), ['c', 'd']);
+  });
+});
+
+describe('Queue family: the async forms name themselves', () => {
+  test('Empty, Full and ShutDown met after a wait name getAsync / putAsync', async () => {
+    const q = new Queue<number>(1);
+    await assert.rejects(
+      q.getAsync(20),
+      (e: unknown) => e instanceof Empty && /^Queue\.getAsync: /.test(e.message),
+    );
+    q.put(1);
+    await assert.rejects(
+      q.putAsync(2, 20),
+      (e: unknown) => e instanceof Full && /^Queue\.putAsync: /.test(e.message),
+    );
+    const putting = q.putAsync(3);
+    const empty = new Queue<number>();
+    const getting = empty.getAsync();
+    await delay(10);
+    q.shutdown();
+    empty.shutdown();
+    await assert.rejects(
+      putting,
+      (e: unknown) => e instanceof ShutDown && /^Queue\.putAsync: /.test(e.message),
+    );
+    await assert.rejects(
+      getting,
+      (e: unknown) => e instanceof ShutDown && /^Queue\.getAsync: /.test(e.message),
+    );
   });
 });
 

@@ -16,8 +16,8 @@
  *                which NB_WAITERS wait for bytes (the item does not fit in memory yet) rather than
  *                for a place under MAXSIZE
  *   DONE_SEQ     "all tasks done" notification counter, DONE_WAITERS joiners registered on it
- *   NE_SIGNALED, NF_SIGNALED   1 while a wake-up of one getter (putter) is in flight: given by a
- *                notifier, not yet taken by a waiter that re-took the lock (see src/queue.ts)
+ *   NE_WOKEN, NF_WOKEN   wake-ups given to getters (putters) and not yet taken back by a waiter
+ *                that re-took the lock; at most the items (free places) there (see src/queue.ts)
  *   LO, HI       byte offsets in the data area: FIFO and LIFO items occupy [LO, HI) contiguously;
  *                a PriorityQueue's records lie in [0, HI), with holes
  *   LIVE         bytes of the records in the queue (PriorityQueue: HI minus the holes)
@@ -73,8 +73,8 @@ export const ORDER = 20;
 export const UNBOUNDED = 21;
 export const CAP = 22;
 const ICAP = 23;
-export const NE_SIGNALED = 24;
-export const NF_SIGNALED = 25;
+export const NE_WOKEN = 24;
+export const NF_WOKEN = 25;
 export const WORDS = 26;
 
 /** Payloads up to this many bytes are copied with a loop (TypedArray.prototype.set costs more for them). */
@@ -256,7 +256,7 @@ export class Store {
     return PUT_OK;
   }
 
-  /** Takes the next item (lock held, COUNT > 0). A PriorityQueue may throw TypeError, changing nothing. */
+  /** Takes the next item (lock held, COUNT > 0). Throws only for a corrupt record, changing nothing. */
   take(): unknown {
     this.#fresh();
     const count = this.#get(COUNT);
@@ -276,7 +276,7 @@ export class Store {
     } else {
       const top = (this.#heap as Int32Array)[0] as number;
       value = decode(this.#u8, top + 16, top + 16 + (w[top >> 2] as number));
-      this.#heapPop(count); // may throw TypeError: nothing is committed yet
+      this.#heapPop(count);
       this.#set(LIVE, this.#get(LIVE) - recordSize(PRIORITY, w[top >> 2] as number));
     }
     this.#took(count);
@@ -361,6 +361,23 @@ export class Store {
     return (w[ia + 1] as number) >>> 0 < (w[ib + 1] as number) >>> 0;
   }
 
+  /**
+   * As #before, for a get that re-orders the items left: two that cannot be compared (a TypeError,
+   * as `[1, 'x']` against `[1, 2]`, each comparable with the items they met when put) go by
+   * sequence, so the get still takes its item and every item still leaves exactly once.
+   */
+  #beforeLeft(a: number, b: number): boolean {
+    try {
+      return this.#before(a, b);
+    } catch {
+      const w = this.#w;
+      const ha = w[(a >> 2) + 2] as number;
+      const hb = w[(b >> 2) + 2] as number;
+      if (ha !== hb) return ha >>> 0 < hb >>> 0;
+      return (w[(a >> 2) + 1] as number) >>> 0 < (w[(b >> 2) + 1] as number) >>> 0;
+    }
+  }
+
   /** Adds the record at `off` as heap entry `count`: finds its place first (compare may throw), then moves. */
   #heapPush(off: number, count: number): void {
     let heap = this.#heap as Int32Array;
@@ -387,7 +404,7 @@ export class Store {
     heap[i] = off;
   }
 
-  /** Removes heap entry 0 of `count`: finds where the last entry goes first (compare may throw), then moves. */
+  /** Removes heap entry 0 of `count`: finds where the last entry goes, then moves (never throws). */
   #heapPop(count: number): void {
     const heap = this.#heap as Int32Array;
     const n = count - 1;
@@ -400,8 +417,8 @@ export class Store {
       const l = 2 * i + 1;
       if (l >= n) break;
       let c = l;
-      if (l + 1 < n && this.#before(heap[l + 1] as number, heap[l] as number)) c = l + 1;
-      if (!this.#before(heap[c] as number, last)) break;
+      if (l + 1 < n && this.#beforeLeft(heap[l + 1] as number, heap[l] as number)) c = l + 1;
+      if (!this.#beforeLeft(heap[c] as number, last)) break;
       path[depth++] = c;
       i = c;
     }

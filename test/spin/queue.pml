@@ -3,20 +3,22 @@
  * its lock being the Lock protocol (lockproto.pml).
  *
  * Mirrors src/queue.ts:
- *   7-67     `Shape: Python's Lib/queue.py`       the design: one lock, three notification counters,
- *                                                 one wake-up in flight per condition
- *   335-354  `get(timeout?: number): T {`         lock; an item: take it; else ShutDown/Empty/wait
- *   397-412  `#takeLocked(waited: boolean)` COUNT -= 1; putters asleep, none woken: wake one;
+ *   7-72     `Shape: Python's Lib/queue.py`       the design: one lock, three notification counters,
+ *                                                 wake-ups in flight counted per condition
+ *   225-259  `function wakeGetter(`              wakeGetter / wakePutters: one more while the count is
+ *                                                 below the items (places) and the registered waiters
+ *   350-370  `get(timeout?: number): T {`         lock; an item: take it; else ShutDown/Empty/wait
+ *   413-430  `#takeLocked(waited: boolean)` COUNT -= 1; the count <= COUNT; wakePutters;
  *                                                 a getter that slept passes one on (#passOnGet)
- *   422-461  `*#getSteps(poll: boolean)`          the getter's loop: register, read NE_SEQ, unlock,
+ *   438-478  `*#getSteps(poll: boolean`           the getter's loop: register, read NE_SEQ, unlock,
  *                                                 sleep on (NE_SEQ, seen), re-lock (an abort is kept),
  *                                                 unregister; aborted: pass a wake-up on, reject
- *   464-469  `_putLocked(tasks: boolean): void {` UNFINISHED += 1; NE_WAITERS > 0, NE_SIGNALED = 0: wake one
- *   668-675  `#passOnPut(): void {`               a putter that slept, leaving, passes one on
- *   678-726  `*#putSteps(bytes: Uint8Array`       the putter's loop, on (NF_SEQ, seen)
- *   733-745  `taskDone(): void {`                 UNFINISHED -= 1; 0 and joiners: DONE_SEQ += 1, wake all
- *   780-809  `*#joinSteps(): Steps<boolean> {`   the joiner's loop, on (DONE_SEQ, seen)
- *   818-842  `shutdown(immediate = false): void {` SHUT = 1; immediate: discard, count them done;
+ *   481-491  `_putLocked(tasks: boolean): void {` UNFINISHED += 1; the NF count <= places; wakeGetter
+ *   692-699  `#passOnPut(): void {`               a putter that slept, leaving, passes one on
+ *   702-751  `*#putSteps(bytes: Uint8Array`       the putter's loop, on (NF_SEQ, seen)
+ *   758-770  `taskDone(): void {`                 UNFINISHED -= 1; 0 and joiners: DONE_SEQ += 1, wake all
+ *   805-834  `*#joinSteps(): Steps<boolean> {`   the joiner's loop, on (DONE_SEQ, seen)
+ *   843-868  `shutdown(immediate = false): void {` SHUT = 1; immediate: discard, count them done;
  *                                                 wake every getter and putter
  * Mirrors src/internal/queue-store.ts:
  *   7-51     `Control block (Int32 words`         the words (their values are checked below)
@@ -39,24 +41,30 @@
  *             and shutdown(IMMEDIATE) at any moment. -DFAULTS: thread 0 is async, with a signal.
  * Checked: the lock's mutual exclusion (in_cs); items conserved and got at most once (at the end
  * COUNT = initial + puts - gets - discarded; a get takes only an item there); nobody left
- * registered (NE/NF/DONE_WAITERS = 0); no deadlock or lost wake-up: every plain call ends (safety:
+ * registered (NE/NF/DONE_WAITERS = 0, or the stopped waiter of -DSTALL); no deadlock or lost wake-up: every plain call ends (safety:
  * no invalid end state; live: ltl `done` under weak fairness).
- * One wake-up in flight (NE_SIGNALED / NF_SIGNALED, src/queue.ts header): a notifier wakes one only
- * if the flag is 0 and sets it; every waiter clears it when it has re-taken the lock (C_UNREG), and
- * a waiter that slept passes a wake-up on when it leaves (after its item, or without one) if what
- * the others wait for is there, others are registered and the flag is 0. The pass-on decision is
- * made in the step under the lock that takes the item: nothing it reads changes before the unlock.
+ * Wake-ups in flight (NE_WOKEN / NF_WOKEN, src/queue.ts header): a notifier wakes one more only
+ * while the count is below both the items (free places) and the registered waiters, and raises it;
+ * every waiter lowers it by one when it has re-taken the lock (C_UNREG); a take lowers it to the
+ * items left, a put to the places left; a waiter that slept passes a wake-up on by the same rule
+ * when it leaves (after its item, or without one). The pass-on decision is made in the step under
+ * the lock that takes the item: nothing it reads changes before the unlock.
+ * -DSTALL: waiter 0 may stop for good while it sleeps or once woken (a Worker terminated, an event
+ * loop that never turns again): still registered, a notify may still pick it. GETTERS: 2 items
+ * for the 2 getters; PUTTERS: a full Queue(2), the consumer frees 2 places. The other waiter must
+ * still finish: a woken waiter that stays away holds up no later item (place).
  * -DHELPER -DABORT1: getter 1's async waits go through the helper worker of futex.pml (the wake-up
  * a withdrawn helper receives is passed on by the helper). -DPOLLER: getter 1's waits poll.
  * Pass-on: in this model (as with Atomics) a waiter that leaves by timeout was not counted by any
  * notify (it left the futex queue itself), so only an abort can use up a wake-up; the driver then
- * wakes every waiter of the word (futex.pml), and the protocol's own pass-on is a second guard.
+ * wakes every waiter of the word (futex.pml), and the count wakes one per item that has a taker,
+ * so the protocol's own pass-on is a second guard: -DNO_PASS_ON (every pass-on left out) passes.
  * Broken variants, each must be found:
- *   BROKEN_NO_PASS_ON             a getter that slept takes its item and leaves without passing a
- *                                 wake-up on: the second put found the flag set and woke nobody,
- *                                 and the other getter sleeps beside an item;
- *   BROKEN_SIGNAL_KEPT            the getter does not clear NE_SIGNALED when it is back: every
- *                                 later put believes a wake-up is in flight;
+ *   BROKEN_ONE_IN_FLIGHT          (with -DSTALL) 0.2.1-0.2.4's single flag instead of the count: a
+ *                                 notifier wakes only while no wake-up is in flight; getter 0 woken
+ *                                 for the first item stops, and the second item never wakes getter 1;
+ *   BROKEN_COUNT_KEPT             the count is never lowered (neither by a waiter back nor by a take):
+ *                                 later puts believe their wake-ups are in flight;
  *   BROKEN_SEQ_AFTER_UNLOCK       the getter reads NE_SEQ after releasing the lock: a put between
  *                                 the two is not seen, and the getter sleeps through it;
  *   BROKEN_REGISTER_AFTER_UNLOCK  the getter counts itself in NE_WAITERS after the unlock: a put
@@ -85,8 +93,8 @@
 #define Q_NF_WAITERS 11   /* weft: src/internal/queue-store.ts NF_WAITERS */
 #define Q_DONE_SEQ 13     /* weft: src/internal/queue-store.ts DONE_SEQ */
 #define Q_DONE_WAITERS 14 /* weft: src/internal/queue-store.ts DONE_WAITERS */
-#define Q_NE_SIGNALED 24  /* weft: src/internal/queue-store.ts NE_SIGNALED */
-#define Q_NF_SIGNALED 25  /* weft: src/internal/queue-store.ts NF_SIGNALED */
+#define Q_NE_WOKEN 24     /* weft: src/internal/queue-store.ts NE_WOKEN */
+#define Q_NF_WOKEN 25     /* weft: src/internal/queue-store.ts NF_WOKEN */
 #define NWORDS 26
 
 #ifdef GETTERS
@@ -113,20 +121,33 @@
 #define NFW Q_NF_WAITERS
 #define DS Q_DONE_SEQ
 #define DW Q_DONE_WAITERS
-#define NESIG Q_NE_SIGNALED
-#define NFSIG Q_NF_SIGNALED
+#define NEWK Q_NE_WOKEN
+#define NFWK Q_NF_WOKEN
+
+/* wakeGetter's rule: an item and a registered getter that no wake-up in flight accounts for */
+#ifdef BROKEN_ONE_IN_FLIGHT
+#define GET_WAKE_OK (word[CNT] > 0 && word[NEW] > 0 && word[NEWK] == 0)
+#else
+#define GET_WAKE_OK (word[NEWK] < word[CNT] && word[NEWK] < word[NEW])
+#endif
+/* wakePutters' rule (bounded queues; the bytes waiters of an unbounded one are not modelled) */
+#define PLACES (word[MAXW] - word[CNT])
+#define PUT_WAKE_OK (word[NFW] > 0 && word[MAXW] > 0 && word[NFWK] < PLACES && word[NFWK] < word[NFW])
 
 /* how a call ended */
 #define R_ITEM 1    /* got or put an item; a join that returned true */
 #define R_EMPTY 2   /* Empty / Full / join false: the deadline passed */
 #define R_SHUT 3    /* ShutDown */
 #define R_ABORT 4   /* the signal fired */
+#define R_STALL 5   /* (STALL) woken, then its thread stopped: never came back */
 
 byte in_cs;          /* ghost: threads holding the lock */
 byte initial;        /* ghost: items in the queue at the start */
 byte puts, gets;     /* ghost: items put and got */
 byte discarded;      /* ghost: items discarded by shutdown(true) */
 byte plain_puts_left;  /* ghost (PUTTERS): plain putters that have not put yet */
+bool may_stall[NPROC]; /* STALL: this waiter may stop for good once woken (its thread ended or is busy) */
+byte stalled;        /* ghost: waiters that stopped, still registered */
 byte finished;
 byte plain_left;
 bool done_plain;
@@ -146,6 +167,7 @@ inline enter_cs() { in_cs++; assert(in_cs == 1) }
 #define C_UNREG 10     /* WAITERS -= 1; aborted: pass on */
 #define C_PASS_INC 11
 #define C_PASS_WAKE 12
+#define C_STALLED 13   /* (STALL) woken, then stopped for good */
 
 /* Sleep on (w, seen) and take the lock again; sets timedout / failed. */
 inline sleep_relock(me, w) {
@@ -167,6 +189,8 @@ inline sleep_relock(me, w) {
        fi;
        pc = C_RELOCK;
        out = 0 }
+  :: pc == C_ASLEEP && may_stall[me] -> pc = C_STALLED; break   /* stops asleep: a notify may still pick it */
+  :: pc == C_RELOCK && may_stall[me] && !timedout && !failed -> pc = C_STALLED; break
   :: pc == C_RELOCK ->
      lock_acquire(me, LW, false, true, res);
      if
@@ -191,16 +215,23 @@ inline q_get(me) {
      :: atomic { pc == C_CHECK ->
           if
           :: word[CNT] > 0 -> word[CNT]--; gets++; r = R_ITEM;
-#ifndef BROKEN_NO_PASS_ON
-             /* #passOnGet, decided here: nothing it reads changes before the unlock */
-             pass = waited && word[CNT] > 0 && word[NEW] > 0 && word[NESIG] == 0;
+#if !defined(BROKEN_COUNT_KEPT) && !defined(BROKEN_ONE_IN_FLIGHT)
+             /* no more wake-ups in flight than items to find */
              if
-             :: pass -> word[NESIG] = 1
+             :: word[NEWK] > word[CNT] -> word[NEWK] = word[CNT]
+             :: else -> skip
+             fi;
+#endif
+#ifndef NO_PASS_ON
+             /* #passOnGet, decided here: nothing it reads changes before the unlock */
+             pass = waited && GET_WAKE_OK;
+             if
+             :: pass -> word[NEWK]++
              :: else -> skip
              fi;
 #endif
              if
-             :: word[NFW] > 0 && word[NFSIG] == 0 -> word[NFSIG] = 1; pc = C_WAKE_INC
+             :: PUT_WAKE_OK -> word[NFWK]++; pc = C_WAKE_INC
              :: else -> pc = (pass -> C_PASS_INC : C_OUT)
              fi
           :: word[CNT] == 0 && word[SHUTW] != 0 -> r = R_SHUT; pc = C_OUT
@@ -233,16 +264,24 @@ inline q_get(me) {
         pc = C_SLEEP
 #endif
      :: pc == C_SLEEP -> sleep_relock(me, NES)
+     :: pc == C_STALLED -> atomic { stalled++; r = R_STALL }; break
      :: atomic { pc == C_UNREG ->
           word[NEW]--;
-#ifndef BROKEN_SIGNAL_KEPT
-          word[NESIG] = 0;
+#if defined(BROKEN_ONE_IN_FLIGHT)
+          word[NEWK] = 0;
+#elif !defined(BROKEN_COUNT_KEPT)
+          if
+          :: word[NEWK] > 0 -> word[NEWK]--
+          :: else -> skip
+          fi;
 #endif
           waited = true;
           if
           :: failed -> r = R_ABORT;
              if
-             :: word[CNT] > 0 && word[NEW] > 0 && word[NESIG] == 0 -> word[NESIG] = 1; pc = C_PASS_INC
+#ifndef NO_PASS_ON
+             :: GET_WAKE_OK -> word[NEWK]++; pc = C_PASS_INC
+#endif
              :: else -> pc = C_OUT
              fi
           :: else -> pc = C_CHECK
@@ -254,11 +293,12 @@ inline q_get(me) {
   timedout = false; failed = false; waited = false; pass = false
 }
 
-/* #passOnPut (under the lock): putters asleep, none woken, and a place: wake one. */
+/* #passOnPut (under the lock): a place and a putter that no wake-up in flight accounts for: wake one. */
 inline put_pass_on() {
   if
-  :: word[NFW] > 0 && (word[MAXW] <= 0 || word[CNT] < word[MAXW]) && word[NFSIG] == 0 ->
-     word[NFSIG] = 1; pc = C_PASS_INC
+#ifndef NO_PASS_ON
+  :: PUT_WAKE_OK -> word[NFWK]++; pc = C_PASS_INC
+#endif
   :: else -> pc = C_OUT
   fi
 }
@@ -286,15 +326,23 @@ inline q_put(me, plain) {
              :: plain -> plain_puts_left--
              :: else -> skip
              fi;
-             /* #passOnPut after a put, decided here: nothing it reads changes before the unlock */
-             pass = waited && word[NFW] > 0 && (word[MAXW] <= 0 || word[CNT] < word[MAXW]) &&
-                    word[NFSIG] == 0;
+             /* no more wake-ups in flight than places to find */
              if
-             :: pass -> word[NFSIG] = 1
+             :: word[MAXW] > 0 && word[NFWK] > PLACES -> word[NFWK] = PLACES
+             :: else -> skip
+             fi;
+             /* #passOnPut after a put, decided here: nothing it reads changes before the unlock */
+#ifdef NO_PASS_ON
+             pass = false;
+#else
+             pass = waited && PUT_WAKE_OK;
+#endif
+             if
+             :: pass -> word[NFWK]++
              :: else -> skip
              fi;
              if
-             :: word[NEW] > 0 && word[NESIG] == 0 -> word[NESIG] = 1; pc = C_WAKE_INC
+             :: GET_WAKE_OK -> word[NEWK]++; pc = C_WAKE_INC
              :: else -> pc = (pass -> C_PASS_INC : C_OUT)
              fi
           :: word[SHUTW] == 0 && word[MAXW] > 0 && word[CNT] >= word[MAXW] && timedout ->
@@ -307,9 +355,13 @@ inline q_put(me, plain) {
      :: pc == C_OUT -> atomic { in_cs-- }; lock_release(LW); pc = 0; break
      :: pc == C_UNLOCK -> atomic { in_cs-- }; lock_release(LW); pc = C_SLEEP
      :: pc == C_SLEEP -> sleep_relock(me, NFS)
+     :: pc == C_STALLED -> atomic { stalled++; r = R_STALL }; break
      :: atomic { pc == C_UNREG ->
           word[NFW]--;
-          word[NFSIG] = 0;
+          if
+          :: word[NFWK] > 0 -> word[NFWK]--
+          :: else -> skip
+          fi;
           waited = true;
           if
           :: failed -> r = R_ABORT; put_pass_on()
@@ -373,7 +425,7 @@ inline q_shutdown(me) {
        :: word[UNF] >= word[CNT] -> word[UNF] = word[UNF] - word[CNT]
        :: else -> word[UNF] = 0
        fi;
-       word[CNT] = 0
+       word[CNT] = 0; word[NEWK] = 0
     :: else -> skip
     fi };
   if
@@ -400,12 +452,12 @@ inline finish(me) {
   atomic {
     finished++;
     if
-    :: !can_timeout[me] && !can_abort[me] -> plain_left--; done_plain = (plain_left == 0)
+    :: !can_timeout[me] && !can_abort[me] && !may_stall[me] -> plain_left--; done_plain = (plain_left == 0)
     :: else -> skip
     fi;
     if
     :: finished == NPROC ->
-       assert(word[NEW] == 0 && word[NFW] == 0 && word[DW] == 0 && word[LW] == UNLOCKED);
+       assert(word[NEW] + word[NFW] == stalled && word[DW] == 0 && word[LW] == UNLOCKED);
        assert(word[CNT] == initial + puts - gets - discarded)
     :: else -> skip
     fi
@@ -417,7 +469,7 @@ proctype Getter(byte me) {
   byte lpc, out, res, pc, r;
   bool timedout, failed, waited, pass;
   q_get(me);
-  assert(r == R_ITEM || r == R_SHUT || can_timeout[me] || can_abort[me]);
+  assert(r == R_ITEM || r == R_SHUT || can_timeout[me] || can_abort[me] || may_stall[me]);
 #ifdef JOIN
   if
   :: r == R_ITEM -> q_task_done(me)
@@ -446,8 +498,8 @@ proctype Putter(byte me) {
   int lk_c, seen;
   byte lpc, out, res, pc, r;
   bool timedout, failed, waited, pass;
-  q_put(me, !can_timeout[me] && !can_abort[me]);
-  assert(r == R_ITEM || r == R_SHUT || can_timeout[me] || can_abort[me]);
+  q_put(me, !can_timeout[me] && !can_abort[me] && !may_stall[me]);
+  assert(r == R_ITEM || r == R_SHUT || can_timeout[me] || can_abort[me] || may_stall[me]);
   finish(me)
 }
 
@@ -485,6 +537,9 @@ init {
 #ifdef ABORT1
     can_abort[1] = true; plain_left--;  /* only getter 1's signal may fire; no deadlines */
 #endif
+#ifdef STALL
+    may_stall[0] = true; plain_left--;  /* getter 0 may stop for good once woken */
+#endif
 #ifdef HELPER
     helped[1] = true;  /* getter 1's async waits go through a helper worker (no waitAsync) */
     run Helper();
@@ -498,8 +553,15 @@ init {
     run Producer(NGET)
 #endif
 #ifdef PUTTERS
+#ifdef STALL
+    /* Queue(2), full; putter 0 may stop for good once woken */
+    word[MAXW] = 2; word[CNT] = 2; word[UNF] = 2; initial = 2;
+    plain_puts_left = NPUT - 1;
+    may_stall[0] = true; plain_left--;
+#else
     word[MAXW] = 1; word[CNT] = 1; word[UNF] = 1; initial = 1;
     plain_puts_left = NPUT;
+#endif
 #ifdef FAULTS
     can_timeout[0] = true; plain_left--; plain_puts_left--;
     can_abort[1] = true; plain_left--; plain_puts_left--;

@@ -106,11 +106,14 @@ queue.pml     | -DPUTTERS -DNPUT=2 -DSTARVES=0             | safety | pass | 2 p
 queue.pml     | -DPUTTERS -DNPUT=2 -DSTARVES=0             | live   | pass | [long] ... every putter puts (weak fairness)
 queue.pml     | -DSHUTDOWN -DFAULTS -DSTARVES=0            | safety | pass | shutdown() at any moment wakes sleeping getters (one async, aborted)
 queue.pml     | -DSHUTDOWN -DPUT_SIDE -DIMMEDIATE=1 -DFAULTS -DSTARVES=0 | safety | pass | shutdown(true) at any moment: blocked putters get ShutDown
-queue.pml     | -DPUTTERS -DNPUT=2 -DFAULTS -DSTARVES=0    | safety | pass | putters with a deadline and an abort (one wake-up in flight, pass-on)
+queue.pml     | -DPUTTERS -DNPUT=2 -DFAULTS -DSTARVES=0    | safety | pass | putters with a deadline and an abort (wake-ups in flight, pass-on)
 queue.pml     | -DGETTERS -DNGET=2 -DPOLLER -DFAULTS -DSTARVES=0 | safety | pass | a polling getter beside a sleeping one
 queue.pml     | -DGETTERS -DNGET=2 -DHELPER -DABORT1 -DSTARVES=0 | safety | pass | [long] getter 1 waits through a helper worker, may abort
-queue.pml     | -DGETTERS -DNGET=2 -DBROKEN_NO_PASS_ON -DSTARVES=0 | safety | fail | broken: a woken getter does not pass on -> item beside a sleeper found
-queue.pml     | -DGETTERS -DNGET=2 -DBROKEN_SIGNAL_KEPT -DSTARVES=0 | safety | fail | broken: the in-flight flag is never cleared -> found
+queue.pml     | -DGETTERS -DNGET=2 -DSTALL -DSTARVES=0     | safety | pass | getter 0 stops for good once woken (or asleep): getter 1 still gets an item
+queue.pml     | -DPUTTERS -DNPUT=2 -DSTALL -DSTARVES=0     | safety | pass | ... putter 0 stops: putter 1 still puts
+queue.pml     | -DGETTERS -DNGET=2 -DFAULTS -DNO_PASS_ON -DSTARVES=0 | safety | pass | every pass-on left out, an abort and a deadline: still nothing lost (a second guard)
+queue.pml     | -DGETTERS -DNGET=2 -DSTALL -DBROKEN_ONE_IN_FLIGHT -DSTARVES=0 | safety | fail | broken: 0.2.4's one wake-up in flight + a woken getter that stops -> found
+queue.pml     | -DGETTERS -DNGET=2 -DBROKEN_COUNT_KEPT -DSTARVES=0 | safety | fail | broken: the in-flight count never lowered -> found
 queue.pml     | -DGETTERS -DNGET=2 -DBROKEN_SEQ_AFTER_UNLOCK -DSTARVES=0 | safety | fail | broken: NE_SEQ read after the unlock -> lost wake-up found
 queue.pml     | -DGETTERS -DNGET=2 -DBROKEN_REGISTER_AFTER_UNLOCK -DSTARVES=0 | safety | fail | broken: waiter counted after the unlock -> found
 queue.pml     | -DSHUTDOWN -DBROKEN_SHUTDOWN_WAKES_ONE -DSTARVES=0 | safety | fail | broken: shutdown wakes one getter -> found
