@@ -294,6 +294,49 @@ describe('codec: objects', () => {
     same(new Map());
   });
 
+  test('built-ins go as what they hold, whatever methods the object overrides', () => {
+    const d = new Date(5);
+    Object.assign(d, { getTime: () => ({ not: 'a time' }) });
+    assert.equal(roundTrip(d).valueOf(), 5);
+    const n = new Number(3);
+    Object.assign(n, { valueOf: () => 'x' });
+    assert.equal(roundTrip(n).valueOf(), 3);
+    const s = new String('s');
+    Object.assign(s, { valueOf: () => 1 });
+    assert.equal(roundTrip(s).valueOf(), 's');
+    const re = /a+/g;
+    Object.defineProperty(re, 'source', { value: 'b' });
+    assert.equal(roundTrip(re).source, 'a+');
+    const m = new Map([[1, 2]]);
+    Object.assign(m, { [Symbol.iterator]: function* () {}, entries: () => [][Symbol.iterator]() });
+    assert.deepEqual([...(roundTrip(m) as Map<number, number>)], [[1, 2]]);
+  });
+
+  test('a Map or Set changed by a getter while it is encoded goes as it was when its turn came', () => {
+    const m = new Map<number, unknown>();
+    m.set(1, {
+      get x() {
+        m.set(2, 'added');
+        m.delete(3);
+        return 'a';
+      },
+    });
+    m.set(3, 'three');
+    const out = roundTrip(m);
+    assert.deepEqual([...out.keys()], [1, 3]);
+    assert.deepEqual(out.get(1), { x: 'a' });
+    assert.equal(out.get(3), 'three');
+    const s = new Set<unknown>();
+    s.add({
+      get y() {
+        s.clear();
+        return 1;
+      },
+    });
+    s.add('kept');
+    assert.deepEqual([...roundTrip(s)], [{ y: 1 }, 'kept']);
+  });
+
   test('Errors: built-in classes come back as themselves, with message, stack and cause', () => {
     for (const E of [Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError]) {
       const e = new E('boom', { cause: { why: [1, 2] } });
@@ -440,6 +483,23 @@ describe('codec: refused values', () => {
       { p: Object.create({}) },
       /an object with a prototype other than Object.prototype \(at item\.p\)/,
     );
+  });
+
+  test('impostors that only inherit a built-in prototype are refused by name', () => {
+    for (const [proto, name] of [
+      [Date.prototype, 'Date'],
+      [Map.prototype, 'Map'],
+      [Set.prototype, 'Set'],
+      [RegExp.prototype, 'RegExp'],
+      [ArrayBuffer.prototype, 'ArrayBuffer'],
+      [Number.prototype, 'Number'],
+      [String.prototype, 'String'],
+    ] as const) {
+      refused(
+        { x: Object.create(proto) },
+        new RegExp(`an object that inherits from ${name}\\.prototype but is not a ${name} \\(at item\\.x\\)`),
+      );
+    }
   });
 
   test('an Array subclass is carried as an array, as structuredClone does', () => {

@@ -358,9 +358,10 @@ function writeObject(v: object): void {
     return;
   }
   if (v instanceof Date) {
+    const time = own(dateTime, v, 'Date') as number;
     room(9);
     buf[pos++] = Tag.Date;
-    writeF64(v.getTime());
+    writeF64(time);
     return;
   }
   if (v instanceof Error) {
@@ -370,22 +371,35 @@ function writeObject(v: object): void {
     return;
   }
   if (v instanceof ArrayBuffer) {
+    own(bufferLength, v, 'ArrayBuffer');
     room(1);
     buf[pos++] = Tag.ArrayBuffer;
     writeBytes(bytesOf(v, 0, undefined, 'a detached ArrayBuffer'));
     return;
   }
   if (v instanceof RegExp) {
+    const source = own(regExpSource, v, 'RegExp') as string;
+    const flags = own(regExpFlags, v, 'RegExp') as string;
     room(1);
     buf[pos++] = Tag.RegExp;
-    writeString(v.source);
-    writeString(v.flags);
+    writeString(source);
+    writeString(flags);
     return;
   }
-  if (v instanceof Number || v instanceof String || v instanceof Boolean || v instanceof BigInt) {
+  const boxed =
+    v instanceof Number
+      ? own(numberValue, v, 'Number')
+      : v instanceof String
+        ? own(stringValue, v, 'String')
+        : v instanceof Boolean
+          ? own(booleanValue, v, 'Boolean')
+          : v instanceof BigInt
+            ? own(bigintValue, v, 'BigInt')
+            : undefined;
+  if (boxed !== undefined) {
     room(1);
     buf[pos++] = Tag.Boxed;
-    writeValue(v.valueOf());
+    writeValue(boxed);
     return;
   }
   throw refuseObject(v);
@@ -459,13 +473,16 @@ function writePlain(v: Record<string, unknown>): void {
 }
 
 function writeMap(v: Map<unknown, unknown>): void {
+  // The entries are read first, by Map's own iterator: encoding a key or value may run a getter
+  // that changes the map, and the count is written before them.
+  const entries = Array.from(own(mapEntries, v, 'Map') as Iterable<[unknown, unknown]>);
   room(1);
   buf[pos++] = Tag.Map;
-  writeVarint(v.size);
+  writeVarint(entries.length);
   let i = 0;
   let part = 'key';
   try {
-    for (const [key, x] of v) {
+    for (const [key, x] of entries) {
       part = 'key';
       writeValue(key);
       part = 'value';
@@ -478,12 +495,13 @@ function writeMap(v: Map<unknown, unknown>): void {
 }
 
 function writeSet(v: Set<unknown>): void {
+  const values = Array.from(own(setValues, v, 'Set') as Iterable<unknown>); // as writeMap
   room(1);
   buf[pos++] = Tag.Set;
-  writeVarint(v.size);
+  writeVarint(values.length);
   let i = 0;
   try {
-    for (const x of v) {
+    for (const x of values) {
       writeValue(x);
       i++;
     }
@@ -548,6 +566,33 @@ function bytesOf(buffer: ArrayBuffer, offset: number, length: number | undefined
     return new Uint8Array(buffer, offset, length);
   } catch {
     throw new Refusal(what, 'it was transferred; its memory is gone');
+  }
+}
+
+/*
+ * A built-in's contents are read with its prototype's own methods, as structuredClone reads the
+ * internal slots: a Date whose getTime, or a Map whose iterator, was overridden on the object still
+ * goes as what it is, and an impostor that only inherits the prototype (Object.create(Date.prototype))
+ * is refused.
+ */
+const getter = (proto: object, key: string): ((this: unknown) => unknown) =>
+  Object.getOwnPropertyDescriptor(proto, key)?.get as (this: unknown) => unknown;
+const dateTime = Date.prototype.getTime as (this: unknown) => unknown;
+const bufferLength = getter(ArrayBuffer.prototype, 'byteLength');
+const regExpSource = getter(RegExp.prototype, 'source');
+const regExpFlags = getter(RegExp.prototype, 'flags');
+const numberValue = Number.prototype.valueOf as (this: unknown) => unknown;
+const stringValue = String.prototype.valueOf as (this: unknown) => unknown;
+const booleanValue = Boolean.prototype.valueOf as (this: unknown) => unknown;
+const bigintValue = BigInt.prototype.valueOf as (this: unknown) => unknown;
+const mapEntries = Map.prototype.entries as (this: unknown) => unknown;
+const setValues = Set.prototype.values as (this: unknown) => unknown;
+
+function own(read: (this: unknown) => unknown, v: object, name: string): unknown {
+  try {
+    return read.call(v);
+  } catch {
+    throw new Refusal(`an object that inherits from ${name}.prototype but is not a ${name}`);
   }
 }
 
