@@ -307,6 +307,25 @@ describe('codec: objects', () => {
     const re = /a+/g;
     Object.defineProperty(re, 'source', { value: 'b' });
     assert.equal(roundTrip(re).source, 'a+');
+    const flagged = /a/dgy;
+    Object.defineProperties(flagged, { global: { value: false }, hasIndices: { value: false } });
+    assert.equal(roundTrip(flagged).flags, 'dgy');
+    class Sticky extends RegExp {
+      override get sticky(): boolean {
+        return true;
+      }
+    }
+    assert.equal(roundTrip(new Sticky('a', 'g')).flags, 'g');
+    const bytes = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+    Object.defineProperties(bytes, {
+      byteLength: { value: 2 },
+      byteOffset: { value: 99 },
+      buffer: { value: new ArrayBuffer(1) },
+    });
+    assert.deepEqual(roundTrip(bytes), new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]));
+    const view = new DataView(new ArrayBuffer(4), 1, 2);
+    Object.defineProperty(view, 'byteLength', { value: 3 });
+    assert.equal(roundTrip(view).byteLength, 2);
     const m = new Map([[1, 2]]);
     Object.assign(m, { [Symbol.iterator]: function* () {}, entries: () => [][Symbol.iterator]() });
     assert.deepEqual([...(roundTrip(m) as Map<number, number>)], [[1, 2]]);

@@ -181,7 +181,13 @@ describe('test_queue.py FailingQueueTest: a put or get that fails leaves the que
     // get takes [0, 'x'], then must order [1, 2] against [1, 'y']: 2 vs 'y' cannot be compared
     // (Python's heappop raises here, and the item it popped is lost). weft orders them by put.
     assert.deepEqual(pq.get(), [0, 'x']);
-    assert.deepEqual([pq.get(), pq.get()], [[1, 2], [1, 'y']]);
+    assert.deepEqual(
+      [pq.get(), pq.get()],
+      [
+        [1, 2],
+        [1, 'y'],
+      ],
+    );
     assert.equal(pq.qsize(), 0);
     pq.put([5]);
     assert.deepEqual(pq.get(), [5], 'the queue works on');

@@ -390,6 +390,31 @@ describe('Queue family: a woken waiter that does not come back', () => {
     assert.deepEqual(got.sort(), [1, 2]);
   });
 
+  test('the getter woken for the second item passes one on: the third getter takes the item left', async () => {
+    // put(1) wakes the async getter (stays away), put(2) the first worker getter; the count then has
+    // a wake-up in flight for the one item left, but it belongs to the getter that stays away.
+    const q = new Queue<number>();
+    const first = q.getAsync();
+    await delay(20);
+    const log = new StepLog();
+    const workers = [1, 2].map((id) => runInWorker<Ended>('queue', 'getOne', q, log.i32, id, 20000).result);
+    await until(() => log.entries().length === 2, 'both worker getters started');
+    await delay(50);
+    q.put(1);
+    q.put(2);
+    untilSync(
+      () => log.entries().length === 4,
+      'both worker getters got an item while the main thread was busy',
+      10000,
+    );
+    q.put(3);
+    const got = [
+      ...(await Promise.all(workers.map((w) => watchdog(w, WATCH, 'worker getter')))).map((e) => e.value),
+    ];
+    got.push(await watchdog(first, WATCH, 'getAsync'));
+    assert.deepEqual(got.sort(), [1, 2, 3]);
+  });
+
   test('two gets wake a sleeping worker putter while the async putter woken first cannot run', async () => {
     const q = new Queue<string>(2);
     q.put('a');

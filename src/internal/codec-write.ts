@@ -537,8 +537,10 @@ function writeError(v: Error): void {
 }
 
 function writeView(v: ArrayBufferView): void {
-  const buffer = v.buffer as ArrayBuffer | SharedArrayBuffer;
   const name = typedArrayTag.call(v);
+  // Through the prototype's getters (see own()): an own `buffer` or `byteLength` is not the view's.
+  const [bufferOf, offsetOf, lengthOf] = name === undefined ? DATA_VIEW_GETTERS : TYPED_ARRAY_GETTERS;
+  const buffer = bufferOf.call(v) as ArrayBuffer | SharedArrayBuffer;
   if (SAB !== undefined && buffer instanceof SAB) {
     throw new Refusal(
       `${article(name ?? 'DataView')} over a SharedArrayBuffer`,
@@ -547,17 +549,19 @@ function writeView(v: ArrayBufferView): void {
   }
   const kind = name === undefined ? DATA_VIEW : viewKindByName[name];
   if (kind === undefined) throw new Refusal(article(name ?? 'unknown view'));
+  const detached = `${article(name ?? 'DataView')} over a detached ArrayBuffer`;
+  let offset: number;
+  let length: number;
+  try {
+    offset = offsetOf.call(v) as number;
+    length = lengthOf.call(v) as number; // a DataView's getters throw once its buffer is detached
+  } catch {
+    throw new Refusal(detached, 'it was transferred; its memory is gone');
+  }
   room(2);
   buf[pos++] = Tag.View;
   buf[pos++] = kind;
-  writeBytes(
-    bytesOf(
-      buffer as ArrayBuffer,
-      v.byteOffset,
-      v.byteLength,
-      `${article(name ?? 'DataView')} over a detached ArrayBuffer`,
-    ),
-  );
+  writeBytes(bytesOf(buffer as ArrayBuffer, offset, length, detached));
 }
 
 /** The bytes of `buffer` as a Uint8Array; a Refusal naming `what` if the buffer is detached. */
@@ -580,7 +584,34 @@ const getter = (proto: object, key: string): ((this: unknown) => unknown) =>
 const dateTime = Date.prototype.getTime as (this: unknown) => unknown;
 const bufferLength = getter(ArrayBuffer.prototype, 'byteLength');
 const regExpSource = getter(RegExp.prototype, 'source');
-const regExpFlags = getter(RegExp.prototype, 'flags');
+/** RegExp's flag getters, in the order of its `flags` string (which reads them as properties). */
+const regExpFlagGetters = (
+  [
+    ['hasIndices', 'd'],
+    ['global', 'g'],
+    ['ignoreCase', 'i'],
+    ['multiline', 'm'],
+    ['dotAll', 's'],
+    ['unicode', 'u'],
+    ['unicodeSets', 'v'],
+    ['sticky', 'y'],
+  ] as const
+)
+  .map(([key, letter]) => [getter(RegExp.prototype, key), letter] as const)
+  .filter(([get]) => typeof get === 'function');
+function regExpFlags(this: unknown): string {
+  let flags = '';
+  for (const [get, letter] of regExpFlagGetters) if (get.call(this) === true) flags += letter;
+  return flags;
+}
+type Getter = (this: unknown) => unknown;
+const viewGetters = (proto: object): readonly [Getter, Getter, Getter] => [
+  getter(proto, 'buffer'),
+  getter(proto, 'byteOffset'),
+  getter(proto, 'byteLength'),
+];
+const TYPED_ARRAY_GETTERS = viewGetters(Object.getPrototypeOf(Uint8Array.prototype) as object);
+const DATA_VIEW_GETTERS = viewGetters(DataView.prototype);
 const numberValue = Number.prototype.valueOf as (this: unknown) => unknown;
 const stringValue = String.prototype.valueOf as (this: unknown) => unknown;
 const booleanValue = Boolean.prototype.valueOf as (this: unknown) => unknown;

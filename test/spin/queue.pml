@@ -3,22 +3,22 @@
  * its lock being the Lock protocol (lockproto.pml).
  *
  * Mirrors src/queue.ts:
- *   7-72     `Shape: Python's Lib/queue.py`       the design: one lock, three notification counters,
+ *   7-77     `Shape: Python's Lib/queue.py`       the design: one lock, three notification counters,
  *                                                 wake-ups in flight counted per condition
- *   225-259  `function wakeGetter(`              wakeGetter / wakePutters: one more while the count is
+ *   230-264  `function wakeGetter(`              wakeGetter / wakePutters: one more while the count is
  *                                                 below the items (places) and the registered waiters
- *   350-370  `get(timeout?: number): T {`         lock; an item: take it; else ShutDown/Empty/wait
- *   413-430  `#takeLocked(waited: boolean)` COUNT -= 1; the count <= COUNT; wakePutters;
+ *   355-381  `get(timeout?: number): T {`         lock; an item: take it; else ShutDown/Empty/wait
+ *   424-441  `#takeLocked(waited: boolean)` COUNT -= 1; the count <= COUNT; wakePutters;
  *                                                 a getter that slept passes one on (#passOnGet)
- *   438-478  `*#getSteps(poll: boolean`           the getter's loop: register, read NE_SEQ, unlock,
+ *   459-499  `*#getSteps(poll: boolean`           the getter's loop: register, read NE_SEQ, unlock,
  *                                                 sleep on (NE_SEQ, seen), re-lock (an abort is kept),
  *                                                 unregister; aborted: pass a wake-up on, reject
- *   481-491  `_putLocked(tasks: boolean): void {` UNFINISHED += 1; the NF count <= places; wakeGetter
- *   692-699  `#passOnPut(): void {`               a putter that slept, leaving, passes one on
- *   702-751  `*#putSteps(bytes: Uint8Array`       the putter's loop, on (NF_SEQ, seen)
- *   758-770  `taskDone(): void {`                 UNFINISHED -= 1; 0 and joiners: DONE_SEQ += 1, wake all
- *   805-834  `*#joinSteps(): Steps<boolean> {`   the joiner's loop, on (DONE_SEQ, seen)
- *   843-868  `shutdown(immediate = false): void {` SHUT = 1; immediate: discard, count them done;
+ *   502-512  `_putLocked(tasks: boolean): void {` UNFINISHED += 1; the NF count <= places; wakeGetter
+ *   719-735  `#passOnPut(): void {`               a putter that slept, leaving, passes one on
+ *   738-787  `*#putSteps(bytes: Uint8Array`       the putter's loop, on (NF_SEQ, seen)
+ *   794-806  `taskDone(): void {`                 UNFINISHED -= 1; 0 and joiners: DONE_SEQ += 1, wake all
+ *   841-870  `*#joinSteps(): Steps<boolean> {`   the joiner's loop, on (DONE_SEQ, seen)
+ *   879-904  `shutdown(immediate = false): void {` SHUT = 1; immediate: discard, count them done;
  *                                                 wake every getter and putter
  * Mirrors src/internal/queue-store.ts:
  *   7-51     `Control block (Int32 words`         the words (their values are checked below)
@@ -46,8 +46,9 @@
  * Wake-ups in flight (NE_WOKEN / NF_WOKEN, src/queue.ts header): a notifier wakes one more only
  * while the count is below both the items (free places) and the registered waiters, and raises it;
  * every waiter lowers it by one when it has re-taken the lock (C_UNREG); a take lowers it to the
- * items left, a put to the places left; a waiter that slept passes a wake-up on by the same rule
- * when it leaves (after its item, or without one). The pass-on decision is made in the step under
+ * items left, a put to the places left; a waiter that slept passes a wake-up on when it leaves
+ * (after its item, or without one) if items (places) are left and a registered waiter has none,
+ * whatever the count says about the items (a woken waiter that stays away must not hold them up). The pass-on decision is made in the step under
  * the lock that takes the item: nothing it reads changes before the unlock.
  * -DSTALL: waiter 0 may stop for good while it sleeps or once woken (a Worker terminated, an event
  * loop that never turns again): still registered, a notify may still pick it. GETTERS: 2 items
@@ -58,7 +59,11 @@
  * Pass-on: in this model (as with Atomics) a waiter that leaves by timeout was not counted by any
  * notify (it left the futex queue itself), so only an abort can use up a wake-up; the driver then
  * wakes every waiter of the word (futex.pml), and the count wakes one per item that has a taker,
- * so the protocol's own pass-on is a second guard: -DNO_PASS_ON (every pass-on left out) passes.
+ * so in these scenarios the protocol's own pass-on is a second guard: -DNO_PASS_ON (every pass-on
+ * left out) passes. Where it matters is beside a waiter that stays away with more getters than
+ * items (the getter woken for item 2 passes item 3's wake-up on although the count holds one for
+ * it); that scenario is not a check here, since its last-item case (the only wake-up for the last
+ * item went to the waiter that stays away) fails under any wake-one protocol (src/queue.ts header).
  * Broken variants, each must be found:
  *   BROKEN_ONE_IN_FLIGHT          (with -DSTALL) 0.2.1-0.2.4's single flag instead of the count: a
  *                                 notifier wakes only while no wake-up is in flight; getter 0 woken
@@ -133,6 +138,9 @@
 /* wakePutters' rule (bounded queues; the bytes waiters of an unbounded one are not modelled) */
 #define PLACES (word[MAXW] - word[CNT])
 #define PUT_WAKE_OK (word[NFW] > 0 && word[MAXW] > 0 && word[NFWK] < PLACES && word[NFWK] < word[NFW])
+/* the pass-on's looser rules (#passOnGet / #passOnPut): whatever the count says about the items */
+#define GET_PASS_OK (word[CNT] > 0 && word[NEWK] < word[NEW])
+#define PUT_PASS_OK (word[NFW] > 0 && word[MAXW] > 0 && PLACES > 0 && word[NFWK] < word[NFW])
 
 /* how a call ended */
 #define R_ITEM 1    /* got or put an item; a join that returned true */
@@ -224,7 +232,7 @@ inline q_get(me) {
 #endif
 #ifndef NO_PASS_ON
              /* #passOnGet, decided here: nothing it reads changes before the unlock */
-             pass = waited && GET_WAKE_OK;
+             pass = waited && GET_PASS_OK;
              if
              :: pass -> word[NEWK]++
              :: else -> skip
@@ -280,7 +288,7 @@ inline q_get(me) {
           :: failed -> r = R_ABORT;
              if
 #ifndef NO_PASS_ON
-             :: GET_WAKE_OK -> word[NEWK]++; pc = C_PASS_INC
+             :: GET_PASS_OK -> word[NEWK]++; pc = C_PASS_INC
 #endif
              :: else -> pc = C_OUT
              fi
@@ -297,7 +305,7 @@ inline q_get(me) {
 inline put_pass_on() {
   if
 #ifndef NO_PASS_ON
-  :: PUT_WAKE_OK -> word[NFWK]++; pc = C_PASS_INC
+  :: PUT_PASS_OK -> word[NFWK]++; pc = C_PASS_INC
 #endif
   :: else -> pc = C_OUT
   fi
@@ -335,7 +343,7 @@ inline q_put(me, plain) {
 #ifdef NO_PASS_ON
              pass = false;
 #else
-             pass = waited && PUT_WAKE_OK;
+             pass = waited && PUT_PASS_OK;
 #endif
              if
              :: pass -> word[NFWK]++
