@@ -227,6 +227,13 @@ function lockNow(i32: Int32Array, i: number): void {
   else if (!tryLock(i32, i)) while (Atomics.compareExchange(i32, i, 0, 1) !== 0);
 }
 
+/** Lock held: counts one more wake-up in flight (word `woken`) and wakes one sleeper on `seq`. */
+function wakeOne(i32: Int32Array, at: number, woken: number, seq: number): void {
+  i32[at + woken] = (i32[at + woken] as number) + 1;
+  Atomics.add(i32, at + seq, 1);
+  wake(i32, at + seq, 1);
+}
+
 /**
  * Lock held: wakes one more getter if an item and a registered getter are there that no wake-up in
  * flight accounts for (see the header).
@@ -234,9 +241,7 @@ function lockNow(i32: Int32Array, i: number): void {
 function wakeGetter(i32: Int32Array, at: number): void {
   const woken = i32[at + NE_WOKEN] as number;
   if (woken >= (i32[at + COUNT] as number) || woken >= (i32[at + NE_WAITERS] as number)) return;
-  i32[at + NE_WOKEN] = woken + 1;
-  Atomics.add(i32, at + NE_SEQ, 1);
-  wake(i32, at + NE_SEQ, 1);
+  wakeOne(i32, at, NE_WOKEN, NE_SEQ);
 }
 
 /**
@@ -252,9 +257,7 @@ function wakePutters(i32: Int32Array, at: number): void {
   }
   const woken = i32[at + NF_WOKEN] as number;
   if (woken >= freePlaces(i32, at) || woken >= (i32[at + NF_WAITERS] as number)) return;
-  i32[at + NF_WOKEN] = woken + 1;
-  Atomics.add(i32, at + NF_SEQ, 1);
-  wake(i32, at + NF_SEQ, 1);
+  wakeOne(i32, at, NF_WOKEN, NF_SEQ);
 }
 
 /** Lock held: places under maxsize (a queue without one: as many as putters wait, all for bytes). */
@@ -450,9 +453,7 @@ class Base<T> {
     const at = this._at;
     const woken = i32[at + NE_WOKEN] as number;
     if ((i32[at + COUNT] as number) === 0 || woken >= (i32[at + NE_WAITERS] as number)) return;
-    i32[at + NE_WOKEN] = woken + 1;
-    Atomics.add(i32, at + NE_SEQ, 1);
-    wake(i32, at + NE_SEQ, 1);
+    wakeOne(i32, at, NE_WOKEN, NE_SEQ);
   }
 
   /** The get protocol from "not yet locked": wait on NE_SEQ until an item, ShutDown or the deadline. */
@@ -729,9 +730,7 @@ export class Queue<T = unknown> extends Base<T> {
     // As #passOnGet: one more, whatever the count says about the places.
     const woken = i32[at + NF_WOKEN] as number;
     if (woken >= (i32[at + NF_WAITERS] as number)) return;
-    i32[at + NF_WOKEN] = woken + 1;
-    Atomics.add(i32, at + NF_SEQ, 1);
-    wake(i32, at + NF_SEQ, 1);
+    wakeOne(i32, at, NF_WOKEN, NF_SEQ);
   }
 
   /** The put protocol from "not yet locked": wait on NF_SEQ until there is room, ShutDown or the deadline. */

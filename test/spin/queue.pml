@@ -5,20 +5,20 @@
  * Mirrors src/queue.ts:
  *   7-77     `Shape: Python's Lib/queue.py`       the design: one lock, three notification counters,
  *                                                 wake-ups in flight counted per condition
- *   230-264  `function wakeGetter(`              wakeGetter / wakePutters: one more while the count is
+ *   237-267  `function wakeGetter(`              wakeGetter / wakePutters: one more while the count is
  *                                                 below the items (places) and the registered waiters
- *   355-381  `get(timeout?: number): T {`         lock; an item: take it; else ShutDown/Empty/wait
- *   424-441  `#takeLocked(waited: boolean)` COUNT -= 1; the count <= COUNT; wakePutters;
+ *   358-384  `get(timeout?: number): T {`         lock; an item: take it; else ShutDown/Empty/wait
+ *   427-444  `#takeLocked(waited: boolean)` COUNT -= 1; the count <= COUNT; wakePutters;
  *                                                 a getter that slept passes one on (#passOnGet)
- *   459-499  `*#getSteps(poll: boolean`           the getter's loop: register, read NE_SEQ, unlock,
+ *   460-500  `*#getSteps(poll: boolean`           the getter's loop: register, read NE_SEQ, unlock,
  *                                                 sleep on (NE_SEQ, seen), re-lock (an abort is kept),
  *                                                 unregister; aborted: pass a wake-up on, reject
- *   502-512  `_putLocked(tasks: boolean): void {` UNFINISHED += 1; the NF count <= places; wakeGetter
- *   719-735  `#passOnPut(): void {`               a putter that slept, leaving, passes one on
- *   738-787  `*#putSteps(bytes: Uint8Array`       the putter's loop, on (NF_SEQ, seen)
- *   794-806  `taskDone(): void {`                 UNFINISHED -= 1; 0 and joiners: DONE_SEQ += 1, wake all
- *   841-870  `*#joinSteps(): Steps<boolean> {`   the joiner's loop, on (DONE_SEQ, seen)
- *   879-904  `shutdown(immediate = false): void {` SHUT = 1; immediate: discard, count them done;
+ *   503-513  `_putLocked(tasks: boolean): void {` UNFINISHED += 1; the NF count <= places; wakeGetter
+ *   720-734  `#passOnPut(): void {`               a putter that slept, leaving, passes one on
+ *   737-786  `*#putSteps(bytes: Uint8Array`       the putter's loop, on (NF_SEQ, seen)
+ *   793-805  `taskDone(): void {`                 UNFINISHED -= 1; 0 and joiners: DONE_SEQ += 1, wake all
+ *   840-869  `*#joinSteps(): Steps<boolean> {`   the joiner's loop, on (DONE_SEQ, seen)
+ *   878-903  `shutdown(immediate = false): void {` SHUT = 1; immediate: discard, count them done;
  *                                                 wake every getter and putter
  * Mirrors src/internal/queue-store.ts:
  *   7-51     `Control block (Int32 words`         the words (their values are checked below)
