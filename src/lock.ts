@@ -111,6 +111,14 @@ function record(i32: Int32Array, i: number): void {
   i32[i + LO] = myLo;
 }
 
+/**
+ * @internal For a taker that made its own CAS of a STATE word (the Queue's lock): records this
+ * thread as the holder inside a weft Thread, as acquire does (see the header: Abandonment).
+ */
+export function tookLock(i32: Int32Array, i: number): void {
+  if (recording) record(i32, i);
+}
+
 /** @internal Turns a lockSteps result into acquire's: true, false, or AbandonedError (held). */
 export function outcomeOf(r: number, what: string): boolean {
   if (r === TAKEN) return true;

@@ -138,12 +138,16 @@ describe('Queue family: order', () => {
     );
   });
 
-  test('PriorityQueue: a put that would compare incomparable items throws TypeError, the queue unchanged', () => {
+  test('PriorityQueue: a put that would compare incomparable items throws TypeError, the queue unchanged', async () => {
     const pq = new PriorityQueue<unknown>();
     pq.put(3);
     pq.put(1);
-    assert.throws(() => pq.put('x'), TypeError);
-    assert.throws(() => pq.putNowait(['y']), TypeError);
+    assert.throws(() => pq.put('x'), {
+      name: 'TypeError',
+      message: "PriorityQueue.put: '<' not supported between a string and a number",
+    });
+    assert.throws(() => pq.putNowait(['y']), /^TypeError: PriorityQueue\.put: '<' not supported/);
+    await assert.rejects(pq.putAsync('z'), /^TypeError: PriorityQueue\.putAsync: '<' not supported/);
     assert.equal(pq.qsize(), 2);
     pq.put(2);
     assert.deepEqual([pq.get(), pq.get(), pq.get()], [1, 2, 3]);

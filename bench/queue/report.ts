@@ -94,6 +94,7 @@ function table(results: Result[], title: string): string[] {
 export function tables(
   results: Result[],
   alloc: Record<string, number> | { error: string },
+  cost: Record<string, number> | { error: string },
   meta: { node: string; cpu: string; loadavg: { before: number[]; after: number[] }; repeats: number },
 ): string {
   const out = [
@@ -118,6 +119,12 @@ export function tables(
   else {
     out.push('| path | bytes per item |', '| --- | --- |');
     for (const [k, v] of Object.entries(alloc)) out.push(`| ${k} | ${v.toFixed(2)} |`);
+  }
+  out.push('', '### CPU per item, one thread, no partner (ns, lower is better)', '');
+  if ('error' in cost) out.push(`error: ${cost.error}`);
+  else {
+    out.push('| path | ns per item |', '| --- | --- |');
+    for (const [k, v] of Object.entries(cost)) out.push(`| ${k} | ${v.toFixed(1)} |`);
   }
   out.push('');
   return out.join('\n');

@@ -12,7 +12,8 @@
  * one at every repeat (interleaved: no competitor always first, or always after the same one).
  * Each sample has fresh workers, a warm-up and a measured part (kernels.ts). Python runs its own
  * process once per repeat with the same plan. The heap bytes per item for numbers are measured
- * once, in a child process started with --expose-gc (alloc.ts). The run exits non-zero only when
+ * once, in a child process started with --expose-gc (alloc.ts), and the CPU per item on one thread
+ * with no partner in another (cost.ts). The run exits non-zero only when
  * weft failed a scenario (a wrong count, an error), never for a slow machine.
  */
 
@@ -248,11 +249,11 @@ function runPython(): Promise<Record<string, { value?: number; error?: string }>
   });
 }
 
-/* Heap bytes per item ------------------------------------------------------------------------- */
+/* Heap bytes per item, and the CPU cost of one on one thread ----------------------------------- */
 
-function runAlloc(): Promise<Record<string, number> | { error: string }> {
-  const script = fileURLToPath(new URL('./alloc.js', import.meta.url));
-  const flags = ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64'];
+/** Runs bench/queue/<name>.js in a child process and returns the JSON object it prints. */
+function runChild(name: string, flags: string[] = []): Promise<Record<string, number> | { error: string }> {
+  const script = fileURLToPath(new URL(`./${name}.js`, import.meta.url));
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [...flags, script], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -267,7 +268,7 @@ function runAlloc(): Promise<Record<string, number> | { error: string }> {
       try {
         resolve(JSON.parse(out) as Record<string, number>);
       } catch {
-        resolve({ error: `alloc exited ${code}: ${err.trim().split('\n').slice(-3).join(' ')}` });
+        resolve({ error: `${name} exited ${code}: ${err.trim().split('\n').slice(-3).join(' ')}` });
       }
     });
   });
@@ -339,7 +340,13 @@ async function main(): Promise<void> {
     }
   }
   log('heap bytes per item (child process with --expose-gc)');
-  const alloc = await runAlloc();
+  const alloc = await runChild('alloc', [
+    '--expose-gc',
+    '--min-semi-space-size=64',
+    '--max-semi-space-size=64',
+  ]);
+  log('ns per item on one thread (child process)');
+  const cost = await runChild('cost');
   const load1 = os.loadavg();
   const m = meta(load0, load1, performance.now() - t0);
   const results: Result[] = chosen.map((sc) => ({
@@ -350,13 +357,13 @@ async function main(): Promise<void> {
       cellOf(sc.id, c),
     ),
   }));
-  const markdown = tables(results, alloc, m);
+  const markdown = tables(results, alloc, cost, m);
   const goalLines = goals(results, alloc);
   process.stdout.write(`${markdown}\n${goalLines.join('\n')}\n`);
   mkdirSync(outDir, { recursive: true });
   writeFileSync(
     `${outDir}/results.json`,
-    `${JSON.stringify({ meta: m, results, alloc, goals: goalLines }, null, 1)}\n`,
+    `${JSON.stringify({ meta: m, results, alloc, cost, goals: goalLines }, null, 1)}\n`,
   );
   writeFileSync(`${outDir}/chart.svg`, renderChart(results, m));
   log(`wrote ${outDir}/results.json and ${outDir}/chart.svg`);
