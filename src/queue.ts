@@ -68,7 +68,9 @@
  * Under the lock the words it guards are read with plain loads (an Atomics.load costs ~10x a plain
  * one on V8, and the lock's atomic operations order them); COUNT and UNFINISHED are stored plainly
  * too (internal/queue-store.ts says why); the SEQ words, which sleepers compare without the lock,
- * change only by Atomics.add.
+ * change only by Atomics.add. The one look at COUNT before the lock (whether to spin) is a plain
+ * load too: it decides nothing but the spin, which reads COUNT atomically, and no waiter sleeps on
+ * what it read (a sleep's `seen` is read under the lock), so a stale value costs at most a spin.
  * Aborts: the async driver wakes every waiter of the word an aborted wait sleeps on (futex.ts), then
  * the protocol takes the lock again (an abort met while re-taking the lock is kept and re-thrown),
  * unregisters and passes on as above: an aborted getAsync took nothing, an aborted putAsync put
@@ -229,12 +231,9 @@ function lockNow(i32: Int32Array, i: number): void {
   // One CAS first (usually free); then lockBlocking spins (spinFor) and sleeps without a generator;
   // a holder that ended inside the few instructions it holds the lock for leaves nothing to repair,
   // so a take-over just goes on.
-  if (Atomics.compareExchange(i32, i, 0, 1) === 0) {
-    tookLock(i32, i);
-    return;
-  }
-  if (canBlock()) lockBlocking(i32, i, Number.POSITIVE_INFINITY);
-  else if (!tryLock(i32, i)) while (Atomics.compareExchange(i32, i, 0, 1) !== 0);
+  if (Atomics.compareExchange(i32, i, 0, 1) === 0) tookLock(i32, i);
+  else if (canBlock()) lockBlocking(i32, i, Number.POSITIVE_INFINITY);
+  else while (!tryLock(i32, i));
 }
 
 /** Lock held: counts one more wake-up in flight (word `woken`) and wakes one sleeper on `seq`. */

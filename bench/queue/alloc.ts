@@ -13,7 +13,7 @@
 
 import { Queue } from 'weft-threading';
 import { perOp } from '../allocation.js';
-import { Ring, ringBuffer } from './ring.js';
+import { loopback } from './ring.js';
 
 /** Heap bytes per item of `batch(n)` (n items), as bench/allocation.ts measures an operation. */
 const perItem = (batch: (n: number) => void): number => Math.max(0, perOp(batch));
@@ -21,9 +21,7 @@ const perItem = (batch: (n: number) => void): number => Math.max(0, perOp(batch)
 let sink = 0;
 
 const q = new Queue<number>(1024);
-const ringSab = ringBuffer('int');
-const writer = new Ring(ringSab, 'int');
-const reader = new Ring(ringSab, 'int');
+const ring = loopback();
 
 const out: Record<string, number> = {
   'Queue put + get, small integer': perItem((n) => {
@@ -53,12 +51,7 @@ const out: Record<string, number> = {
     },
   ),
   'raw SPSC ring write + read, small integer (for comparison)': perItem((n) => {
-    let s = 0;
-    for (let i = 0; i < n; i++) {
-      writer.write(i & 1023);
-      s += reader.read() as number;
-    }
-    sink += s;
+    sink += ring(n);
   }),
 };
 if (sink === 0.5) console.error('');

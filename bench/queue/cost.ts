@@ -9,7 +9,7 @@
 
 import { Lock, Queue } from 'weft-threading';
 import { type Kind, median, values } from './common.js';
-import { Ring, ringBuffer } from './ring.js';
+import { loopback } from './ring.js';
 
 const BATCH = 200_000;
 const ROUNDS = 7;
@@ -42,9 +42,7 @@ function queuePath(kind: Exclude<Kind, 'bytes'>): number {
   });
 }
 
-const ringSab = ringBuffer('int');
-const writer = new Ring(ringSab, 'int');
-const reader = new Ring(ringSab, 'int');
+const ring = loopback();
 const lock = new Lock();
 
 const out: Record<string, number> = {
@@ -52,12 +50,7 @@ const out: Record<string, number> = {
   'Queue put + get, 40-char string': queuePath('str'),
   'Queue put + get, small object': queuePath('obj'),
   'raw SPSC ring write + read, small integer (the floor)': nsPerItem((n) => {
-    let s = 0;
-    for (let i = 0; i < n; i++) {
-      writer.write(i & 1023);
-      s += reader.read() as number;
-    }
-    sink += s;
+    sink += ring(n);
   }),
   'Lock acquire + release, twice (the lock round trips of a put + get)': nsPerItem((n) => {
     for (let i = 0; i < n; i++) {

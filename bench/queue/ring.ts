@@ -198,3 +198,22 @@ export class Ring {
     }
   }
 }
+
+/**
+ * A ring of small integers that one thread writes and reads itself (no partner), for the one-thread
+ * measurements (alloc.ts, cost.ts): returns a batch that writes and reads `n` items and returns the
+ * sum it read.
+ */
+export function loopback(): (n: number) => number {
+  const sab = ringBuffer('int');
+  const writer = new Ring(sab, 'int');
+  const reader = new Ring(sab, 'int');
+  return (n) => {
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      writer.write(i & 1023);
+      s += reader.read() as number;
+    }
+    return s;
+  };
+}
