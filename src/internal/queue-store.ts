@@ -2,7 +2,7 @@
  * Where a queue keeps its items: the control words it shares with src/queue.ts, and the storage of
  * the items' encoded bytes in a growable SharedArrayBuffer that the queue owns. Everything here runs
  * with the queue's lock held (queue.ts takes it), except reads of COUNT: qsize(), a spinning waiter
- * and the look before the lock read it without the lock (see #get on why its plain stores do).
+ * and the look before the lock read it without the lock (#get says why plain stores suffice).
  *
  * Control block (Int32 words in a weft chunk, from the tag word):
  *   TAG          kind tag (internal/memory.ts)
@@ -206,8 +206,9 @@ export class Store {
    * operations order them between threads, and no thread reads them without it. COUNT is written
    * under the lock with plain stores too (an Atomics.store is a locked instruction on x86, and the
    * release's swap publishes the store anyway); qsize() and the spin read it without the lock with
-   * Atomics.load and see the value of some store, old or new: the spin only decides when to look
-   * again under the lock, and qsize() is a snapshot by contract.
+   * Atomics.load, and Queue.get/put's one look before the lock with a plain load; each sees the value
+   * of some store, old or new: the look only decides whether to spin, the spin only when to look
+   * again under the lock (no waiter sleeps on what either read), and qsize() is a snapshot by contract.
    */
   #get(word: number): number {
     return this.#ctl[this.#at + word] as number;
