@@ -60,5 +60,5 @@
  */
 
 export { compare, compareEncoded } from './internal/codec-order.js';
-export { decode } from './internal/codec-read.js';
+export { decode, prepare } from './internal/codec-read.js';
 export { encode } from './internal/codec-write.js';

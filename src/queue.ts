@@ -78,7 +78,7 @@
  * ended inside them, the next taker just goes on (lockSteps says so; nothing to repair).
  */
 
-import { encode } from './codec.js';
+import { encode, prepare } from './codec.js';
 import { badHandle, describe, Empty, Full, rangeError, ShutDown, typeError, ValueError } from './errors.js';
 import {
   block,
@@ -451,6 +451,7 @@ class Base<T> {
     if ((i32[at + NF_WAITERS] as number) > 0) wakePutters(i32, at);
     if (waited) this.#passOnGet();
     unlock(i32, at + LOCK, this.#n.kind);
+    prepare(); // the memory for the next large array, outside the lock (internal/codec-read.ts)
     return value;
   }
 

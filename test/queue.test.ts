@@ -35,6 +35,8 @@ import {
 
 const KINDS = [Queue, LifoQueue, PriorityQueue] as const;
 const WATCH = 30000;
+/** The FIFO ring's WRAP word (src/internal/queue-store.ts), read to check that the tests reach the wrapped state. */
+const WRAP = 26;
 
 /** How many entries of `log` are `step`. */
 const count = (log: StepLog, step: number): number => log.entries().filter((s) => s === step).length;
@@ -660,7 +662,9 @@ describe('Queue family: values it refuses, big items, memory', () => {
         seed = (seed * 1103515245 + 12345) & 0x7fffffff;
         return seed;
       };
+      let wrapped = 0;
       for (let round = 0; round < 4000; round++) {
+        if (kind === Queue && q._i32[q._at + WRAP] !== 0) wrapped++;
         if (model.length < 20 && rnd() % 2 === 0) {
           const s = String.fromCharCode(97 + (rnd() % 26)).repeat(rnd() % 700);
           q.put(s);
@@ -678,7 +682,54 @@ describe('Queue family: values it refuses, big items, memory', () => {
           assert.equal(v, want, `${kind.name} round ${round}`);
         }
       }
+      if (kind === Queue) assert.ok(wrapped > 100, `the FIFO ring wrapped (${wrapped} rounds wrapped)`);
     }
+  });
+
+  test('large arrays of one size in a row (decoded into prepared memory) stay separate and intact', () => {
+    const q = new Queue<Uint8Array | Float64Array | number>();
+    const got: (Uint8Array | Float64Array)[] = [];
+    const n = 96 * 1024;
+    for (let i = 0; i < 12; i++) {
+      if (i % 5 === 4) {
+        q.put(i); // an item with no large array between them
+        assert.equal(q.get(), i);
+      }
+      q.put(i % 4 === 3 ? new Float64Array(n / 8).fill(i) : new Uint8Array(n).fill(i));
+      got.push(q.get() as Uint8Array | Float64Array);
+    }
+    const buffers = new Set(got.map((a) => a.buffer));
+    assert.equal(buffers.size, got.length, 'every array has its own buffer');
+    got.forEach((a, i) => {
+      assert.equal(a.byteLength, n);
+      assert.ok(
+        a.buffer instanceof ArrayBuffer && a.buffer.byteLength === n,
+        `item ${i}: a whole, unshared buffer`,
+      );
+      assert.ok(
+        a.every((x) => x === i),
+        `item ${i}: its own content`,
+      );
+      assert.equal(a.constructor, i % 4 === 3 ? Float64Array : Uint8Array);
+    });
+  });
+
+  test('a FIFO stream of large items at a steady size wraps in place: no growth, order kept', () => {
+    const q = new Queue<Uint8Array>(4);
+    const item = (i: number): Uint8Array => new Uint8Array(100_000 + (i % 3) * 8).fill(i & 255);
+    for (let i = 0; i < 4; i++) q.put(item(i));
+    const grown = q._data.byteLength;
+    let wraps = 0;
+    for (let i = 4; i < 400; i++) {
+      const got = q.get();
+      const want = i - 4;
+      assert.equal(got.length, item(want).length, `item ${want}: length`);
+      assert.equal(got[got.length - 1], want & 255, `item ${want}: content`);
+      q.put(item(i));
+      if (q._i32[q._at + WRAP] !== 0) wraps++;
+    }
+    assert.equal(q._data.byteLength, grown, 'the area did not grow once the stream was steady');
+    assert.ok(wraps > 50, `wrapped (${wraps} puts while wrapped)`);
   });
 });
 

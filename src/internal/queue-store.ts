@@ -18,8 +18,10 @@
  *   DONE_SEQ     "all tasks done" notification counter, DONE_WAITERS joiners registered on it
  *   NE_WOKEN, NF_WOKEN   wake-ups given to getters (putters) and not yet taken back by a waiter
  *                that re-took the lock; at most the items (free places) there (see src/queue.ts)
- *   LO, HI       byte offsets in the data area: FIFO and LIFO items occupy [LO, HI) contiguously;
+ *   LO, HI       byte offsets in the data area: LIFO items occupy [LO, HI) contiguously (LO = 0),
+ *                FIFO items [LO, HI) too, or [LO, WRAP) then [0, HI) once wrapped (see below);
  *                a PriorityQueue's records lie in [0, HI), with holes
+ *   WRAP         FIFO: 0, or where the older part ends when the records have wrapped to the front
  *   LIVE         bytes of the records in the queue (PriorityQueue: HI minus the holes)
  *   SEQ_LO/HI    PriorityQueue: the insertion counter, so that equal items leave in put order
  *   ORDER        FIFO | LIFO | PRIORITY
@@ -35,11 +37,17 @@
  *   FIFO         [len, 0][payload, padded to 8]
  *   LIFO         [len, 0][payload, padded to 8][len, 0]
  *                A get takes the record at LO (FIFO), or the one ending at HI (LIFO, found by its
- *                trailing len), so the records stay contiguous and need no free list. When a
- *                record does not fit after HI, the live span [LO, HI) is moved to 0 (one copyWithin);
- *                if it still does not fit, the buffer grows (at least doubling, up to maxBytes).
- *                Each byte is moved at most once per time the buffer fills, so the moves cost at
- *                most one extra copy per byte put. An empty queue starts again at 0.
+ *                trailing len), so the records need no free list.
+ *                FIFO is a ring of whole records (a bip buffer): a record that does not fit after
+ *                HI but fits before LO goes at 0 (WRAP = HI, and [0, HI) fills up to LO); the get
+ *                that reaches WRAP goes on at 0 (WRAP = 0). So a queue that stays at some size
+ *                moves no bytes once its area is large enough. When a record fits in neither
+ *                part, the area grows first (at least doubling, up to maxBytes, while the records
+ *                would fill more than half of it), and then the records are made contiguous
+ *                (wrapped: the newer part goes after the older, or both to the front) with room
+ *                after HI. LIFO moves [LO, HI) to 0 the same way. Growth doubles, so moves cost at
+ *                most a few extra copies of each byte put, however it arrives. An empty queue starts
+ *                again at 0.
  *   PRIORITY     [len, seq lo, seq hi, 0][payload, padded to 8]; the order is a binary min-heap of
  *                record offsets in a second growable SharedArrayBuffer (`index`), compared by the
  *                codec's compareEncoded on the items' bytes (Python's order), then by insertion
@@ -75,7 +83,8 @@ export const CAP = 22;
 const ICAP = 23;
 export const NE_WOKEN = 24;
 export const NF_WOKEN = 25;
-export const WORDS = 26;
+const WRAP = 26;
+export const WORDS = 27;
 
 /** Payloads up to this many bytes are copied with a loop (TypedArray.prototype.set costs more for them). */
 const SMALL_COPY = 48;
@@ -201,7 +210,7 @@ export class Store {
   }
 
   /*
-   * The storage words (LO, HI, LIVE, SEQ_*, and MAXSIZE, written once before the queue is shared)
+   * The storage words (LO, HI, WRAP, LIVE, SEQ_*, and MAXSIZE, written once before the queue is shared)
    * are read and written only with the lock held, so plain accesses suffice: the lock's atomic
    * operations order them between threads, and no thread reads them without it. COUNT is written
    * under the lock with plain stores too (an Atomics.store is a locked instruction on x86, and the
@@ -229,7 +238,10 @@ export class Store {
     const maxsize = this.#get(MAXSIZE);
     if (maxsize > 0 && count >= maxsize) return PUT_FULL;
     let hi = this.#get(HI);
-    if (hi + size > this.#u8.length) {
+    if (this.#order === FIFO) {
+      hi = this.#ringSpot(hi, size, count);
+      if (hi < 0) return PUT_NO_ROOM;
+    } else if (hi + size > this.#u8.length) {
       if (!this.#makeRoom(size, count)) return PUT_NO_ROOM;
       hi = this.#get(HI);
     }
@@ -257,6 +269,23 @@ export class Store {
     return PUT_OK;
   }
 
+  /**
+   * FIFO: where a record of `size` bytes goes: after HI, else at 0 (wrapping) when it fits before
+   * LO, else wherever #makeRoom makes room; -1 if no room until others leave.
+   */
+  #ringSpot(hi: number, size: number, count: number): number {
+    const wrap = this.#get(WRAP);
+    if (wrap === 0) {
+      if (hi + size <= this.#u8.length) return hi;
+      if (size <= this.#get(LO)) {
+        this.#set(WRAP, hi); // the older records end here; the newer ones start again at 0
+        return 0;
+      }
+    } else if (hi + size <= this.#get(LO)) return hi;
+    if (!this.#makeRoom(size, count)) return -1;
+    return this.#get(HI);
+  }
+
   /** Takes the next item (lock held, COUNT > 0). Throws only for a corrupt record, changing nothing. */
   take(): unknown {
     this.#fresh();
@@ -267,7 +296,11 @@ export class Store {
       const lo = this.#get(LO);
       const len = w[lo >> 2] as number;
       value = decode(this.#u8, lo + 8, lo + 8 + len);
-      this.#set(LO, lo + recordSize(FIFO, len));
+      const next = lo + recordSize(FIFO, len);
+      if (next === this.#get(WRAP)) {
+        this.#set(WRAP, 0); // the older part is used up: the records are [0, HI) again
+        this.#set(LO, 0);
+      } else this.#set(LO, next);
     } else if (this.#order === LIFO) {
       const hi = this.#get(HI);
       const len = w[(hi - 8) >> 2] as number;
@@ -298,36 +331,56 @@ export class Store {
       // Empty: start again at the front.
       this.#set(LO, 0);
       this.#set(HI, 0);
+      this.#set(WRAP, 0);
       this.#set(LIVE, 0);
     }
   }
 
-  /** Packs the live records to the front and grows the data area so that `size` more bytes fit after HI. */
+  /**
+   * Grows the data area if the records would fill more than half of it, then makes the records
+   * contiguous with `size` bytes free after HI (FIFO and LIFO: moving them; PriorityQueue: packing
+   * out the holes). Returns false, having changed nothing but the order of bytes, if they do not fit.
+   */
   #makeRoom(size: number, count: number): boolean {
     const max = this.#max;
-    const priority = this.#order === PRIORITY;
-    const live = priority ? this.#get(LIVE) : this.#get(HI) - this.#get(LO);
-    if (live + size > max) return false;
-    if (priority) {
-      if (this.#get(HI) > live) this.#pack(count, live);
-    } else {
-      const lo = this.#get(LO);
-      if (lo > 0) {
-        this.#u8.copyWithin(0, lo, lo + live);
-        this.#set(LO, 0);
-        this.#set(HI, live);
-      }
-    }
+    const order = this.#order;
+    const lo = this.#get(LO);
+    const hi = this.#get(HI);
+    const wrap = this.#get(WRAP);
+    const live = order === PRIORITY ? this.#get(LIVE) : wrap !== 0 ? wrap - lo + hi : hi - lo;
     const need = live + size;
-    const cap = this.#cap;
-    // Keep at most half full after a move, so that moves stay rare (amortised one copy per byte).
-    if (need * 2 > cap && cap < max && this.#data.growable === true) {
-      const grown = Math.min(max, Math.max(cap * 2, (need * 2 + 7) & ~7));
+    if (need > max) return false;
+    const cap0 = this.#cap;
+    // Keep at most half full after a move, so that moves stay rare (amortised).
+    if (need * 2 > cap0 && cap0 < max && this.#data.growable === true) {
+      const grown = Math.min(max, Math.max(cap0 * 2, (need * 2 + 7) & ~7));
       this.#data.grow(grown);
       this.#set(CAP, grown);
       this.#fresh();
     }
-    return need <= this.#cap;
+    const cap = this.#cap;
+    if (need > cap) return false;
+    const u8 = this.#u8;
+    if (order === PRIORITY) {
+      if (hi > live) this.#pack(count, live);
+    } else if (wrap !== 0) {
+      this.#set(WRAP, 0);
+      if (wrap + hi + size <= cap) {
+        u8.copyWithin(wrap, 0, hi); // the newer part after the older: [LO, WRAP + HI)
+        this.#set(HI, wrap + hi);
+      } else {
+        const newer = u8.slice(0, hi); // rare (the area cannot grow enough): allowed to allocate
+        u8.copyWithin(0, lo, wrap);
+        u8.set(newer, wrap - lo);
+        this.#set(LO, 0);
+        this.#set(HI, live);
+      }
+    } else if (hi + size > cap && lo > 0) {
+      u8.copyWithin(0, lo, hi);
+      this.#set(LO, 0);
+      this.#set(HI, live);
+    }
+    return true;
   }
 
   /** PriorityQueue: moves the `count` live records (`live` bytes) to [0, live), in heap order. */
