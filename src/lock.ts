@@ -39,7 +39,8 @@
  *
  * Abandonment (internal/life.ts, docs/reliability.md). Inside a weft Thread only (`recording`, one
  * well-predicted branch after the CAS), the taker writes its identity into HOLDER, HI then LO.
- * Every release clears HOLDER_LO before it swaps STATE to 0. Both are plain (non-atomic) stores, so
+ * Every release clears HOLDER_LO before it swaps STATE to 0 (Lock.release only when it reads it
+ * non-zero: a plain load, and a store of 0 over a 0 changes nothing). Both are plain (non-atomic), so
  * the uncontended paths keep their one atomic operation each; waiters read HOLDER atomically and
  * see, for each word, an old or a new value. The release's swap comes after its clear, and the next
  * taker's record after the swap it observed, so an earlier clear never erases a later record.
@@ -126,6 +127,21 @@ export function outcomeOf(r: number, what: string): boolean {
   throw new AbandonedError(what, r);
 }
 
+/** Lock.acquire past its fast path: checks the timeout, tries once more, then waits. */
+function acquireSlow(i32: Int32Array, i: number, timeout: number | undefined): boolean {
+  const ms = checkTimeout(timeout, 'Lock.acquire');
+  if (Atomics.compareExchange(i32, i, UNLOCKED, LOCKED) === UNLOCKED) {
+    if (recording) record(i32, i);
+    return true;
+  }
+  const deadline = deadlineOf(ms);
+  if (deadline === Number.NEGATIVE_INFINITY)
+    return outcomeOf(block(lockSteps(i32, i), deadline, 'Lock.acquire'), 'Lock');
+  // block() throws CannotBlockError where this thread may not block; elsewhere the plain loop.
+  if (!canBlock()) return outcomeOf(block(lockSteps(i32, i), deadline, 'Lock.acquire'), 'Lock');
+  return outcomeOf(lockBlocking(i32, i, deadline), 'Lock');
+}
+
 /**
  * Mutual exclusion across threads: at most one holder at a time. Any thread may release it.
  *
@@ -182,19 +198,15 @@ export class Lock {
    * ```
    */
   acquire(timeout?: number): boolean {
-    const ms = checkTimeout(timeout, 'Lock.acquire');
     const i32 = this._i32;
     const i = this._at + STATE;
-    if (Atomics.compareExchange(i32, i, UNLOCKED, LOCKED) === UNLOCKED) {
+    // The free lock with no timeout: one CAS in a body small enough for V8 to inline into the
+    // caller; every other case (a timeout to check, a lock held) in acquireSlow.
+    if (timeout === undefined && Atomics.compareExchange(i32, i, UNLOCKED, LOCKED) === UNLOCKED) {
       if (recording) record(i32, i);
       return true;
     }
-    const deadline = deadlineOf(ms);
-    if (deadline === Number.NEGATIVE_INFINITY)
-      return outcomeOf(block(lockSteps(i32, i), deadline, 'Lock.acquire'), 'Lock');
-    // block() throws CannotBlockError where this thread may not block; elsewhere the plain loop.
-    if (!canBlock()) return outcomeOf(block(lockSteps(i32, i), deadline, 'Lock.acquire'), 'Lock');
-    return outcomeOf(lockBlocking(i32, i, deadline), 'Lock');
+    return acquireSlow(i32, i, timeout);
   }
 
   /**
@@ -221,7 +233,12 @@ export class Lock {
    * @throws RuntimeError if the lock is not locked (its state is unchanged).
    */
   release(): void {
-    unlock(this._i32, this._at + STATE, 'Lock');
+    const i32 = this._i32;
+    const i = this._at + STATE;
+    // No holder recorded and no waiter: one CAS, inline; the rest (clearing a holder record, waking
+    // a waiter, a hand-off, a release of an unlocked lock) in unlock().
+    if (i32[i + LO] === 0 && Atomics.compareExchange(i32, i, LOCKED, UNLOCKED) === LOCKED) return;
+    unlock(i32, i, 'Lock');
   }
 
   /** Returns whether the lock is held by some thread. Never blocks. */

@@ -2,19 +2,22 @@
  * lockproto.pml: the Lock protocol on a STATE word, shared by lock.pml and condition.pml.
  *
  * Mirrors src/lock.ts:
- *   78-83    `const STATE = 1;`                      the constants (checked by test/models.test.ts)
- *   176-190  `acquire(timeout?: number): boolean {`  fast path CAS 0 -> 1, else lockBlocking (a poll,
+ *   79-84    `const STATE = 1;`                      the constants (checked by test/models.test.ts)
+ *   200-210  `acquire(timeout?: number): boolean {`  fast path CAS 0 -> 1 (no timeout given), else
+ *   131-143  `function acquireSlow(`                 CAS 0 -> 1 again, then lockBlocking (a poll,
  *                                                    or a thread that may not block: block(lockSteps))
- *   198-209  `async acquireAsync(`                   the same with later(lockSteps)
- *   279-314  `function lockTurn(`                    one turn: take 0 (or 4 once it has slept) by CAS
+ *   218-229  `async acquireAsync(`                   the same with later(lockSteps)
+ *   235-242  `release(): void {`                     CAS 1 -> 0 inline (unlock's first CAS, when no
+ *                                                    holder is recorded), else unlock
+ *   304-341  `function lockTurn(`                    one turn: take 0 (or 4 once it has slept) by CAS
  *                                                    -> 2; mark 1 -> 2 (2 -> 3 if starved); sleep
- *   329-332  `function whoAfter(`                    woken: starved or not (the clock: either, here)
- *   339-347  `function leave(`                       on timeout CAS 0 or 4 -> 2
- *   357-384  `export function* lockSteps(`           CAS 0 -> 1; lockTurn until taken, sleeping on
+ *   354-357  `function whoAfter(`                    woken: starved or not (the clock: either, here)
+ *   364-373  `function leave(`                       on timeout CAS 0 or 4 -> 2
+ *   382-409  `export function* lockSteps(`           CAS 0 -> 1; lockTurn until taken, sleeping on
  *                                                    the value it saw; an abort passes a 4 on
- *   394-409  `export function lockBlocking(`         the same loop, blocking; its spin (spinFor) only
+ *   419-435  `export function lockBlocking(`         the same loop, blocking; its spin (spinFor) only
  *                                                    repeats the CAS 0 -> 1 (L_CAS, again)
- *   424-436  `export function unlock(`               1 -> 0; 2 or 4 -> 0, wake one; 3 -> 4, wake one,
+ *   449-462  `export function unlock(`               1 -> 0; 2 or 4 -> 0, wake one; 3 -> 4, wake one,
  *                                                    and if that woke nobody, CAS 4 -> 0, wake one
  * Whether a woken waiter has waited STARVE_MS is the clock's to say: either, here, at most STARVES
  * times in a run (default: no limit, as lock.pml checks it). In run.sh the helper scenarios use 2
