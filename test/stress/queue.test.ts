@@ -2,7 +2,8 @@
  * Queue, LifoQueue, PriorityQueue and SimpleQueue under stress: 4x more workers than cores (weft
  * Threads and plain workers), half of them producers and half consumers, and the main thread doing
  * both with the async forms; random timeouts (none, 0, negative, small, longer), aborted signals,
- * the Nowait forms; small bounds (Full and blocked puts are common); a run ends with shutdown()
+ * the Nowait forms; small bounds (Full and blocked puts are common; one Queue with a maxBytes that
+ * holds two of the largest items, so puts also wait for room for their bytes); a run ends with shutdown()
  * once every producer is done, or is cut by a shutdown mid-run (immediate or not) while puts are
  * blocked and gets are waiting. SimpleQueue (no shutdown) ends with end markers.
  * Exact invariants (fixtures/stress/queue.ts): every item put is got exactly once, or discarded by
@@ -25,6 +26,8 @@ type Kind = PartyPlan['kind'];
 interface Variant {
   kind: Kind;
   maxsize: number;
+  /** The queue's maxBytes (small: puts also wait for room for their bytes). */
+  maxBytes?: number;
   /** Shut down when this share of the planned puts is in (undefined: only once all are done). */
   cut?: { at: number; immediate: boolean };
 }
@@ -33,6 +36,7 @@ const VARIANTS: Variant[] = [
   { kind: 'Queue', maxsize: 8 },
   { kind: 'Queue', maxsize: 64, cut: { at: 0.4, immediate: true } },
   { kind: 'Queue', maxsize: 0, cut: { at: 0.5, immediate: false } },
+  { kind: 'Queue', maxsize: 64, maxBytes: 8192 },
   { kind: 'LifoQueue', maxsize: 8 },
   { kind: 'PriorityQueue', maxsize: 8, cut: { at: 0.5, immediate: true } },
   { kind: 'SimpleQueue', maxsize: 0 },
@@ -41,13 +45,13 @@ const VARIANTS: Variant[] = [
 function make(v: Variant): Queue | SimpleQueue {
   if (v.kind === 'SimpleQueue') return new SimpleQueue();
   const K = v.kind === 'LifoQueue' ? LifoQueue : v.kind === 'PriorityQueue' ? PriorityQueue : Queue;
-  return new K(v.maxsize);
+  return new K(v.maxsize, { maxBytes: v.maxBytes });
 }
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 for (const v of VARIANTS) {
-  const what = `${v.kind}(${v.maxsize})${v.cut ? `, shutdown(${v.cut.immediate}) mid-run` : ''}`;
+  const what = `${v.kind}(${v.maxsize}${v.maxBytes ? `, { maxBytes: ${v.maxBytes} }` : ''})${v.cut ? `, shutdown(${v.cut.immediate}) mid-run` : ''}`;
   test(`stress: ${what}`, TEST, async () => {
     const puts = sized(40_000, 4_000);
     const stride = puts + 4;
