@@ -2,10 +2,10 @@
  * Queue, LifoQueue, PriorityQueue and SimpleQueue under stress: 4x more workers than cores (weft
  * Threads and plain workers), half of them producers and half consumers, and the main thread doing
  * both with the async forms; random timeouts (none, 0, negative, small, longer), aborted signals,
- * the Nowait forms; small bounds (Full and blocked puts are common; one Queue with a maxBytes that
- * holds two of the largest items, so puts also wait for room for their bytes); a run ends with shutdown()
- * once every producer is done, or is cut by a shutdown mid-run (immediate or not) while puts are
- * blocked and gets are waiting. SimpleQueue (no shutdown) ends with end markers.
+ * the Nowait forms; small bounds (Full and blocked puts are common; one Queue with a maxBytes
+ * that holds two of the largest items, so puts also wait for room for their bytes); a run ends
+ * with shutdown() once every producer is done, or is cut by a shutdown mid-run (immediate or
+ * not) while puts are blocked and gets are waiting. SimpleQueue (no shutdown) ends with end markers.
  * Exact invariants (fixtures/stress/queue.ts): every item put is got exactly once, or discarded by
  * shutdown(true), and nothing that was not put is ever got; each producer's items reach each
  * consumer in put order (FIFO kinds); the counts of puts, gets and taskDone() calls agree; after
