@@ -74,8 +74,12 @@
  * Aborts: the async driver wakes every waiter of the word an aborted wait sleeps on (futex.ts), then
  * the protocol takes the lock again (an abort met while re-taking the lock is kept and re-thrown),
  * unregisters and passes on as above: an aborted getAsync took nothing, an aborted putAsync put
- * nothing. Abandonment: the lock is held for a few instructions only; if its holder (a weft Thread)
- * ended inside them, the next taker just goes on (lockSteps says so; nothing to repair).
+ * nothing. Abandonment: if the lock's holder (a weft Thread) ended while it held it, the next taker
+ * goes on (lockSteps takes the lock over), but what the holder was doing is not repaired: a storage
+ * update is several plain stores (LO, WRAP, HI, COUNT), and a thread terminated between two of them
+ * leaves the queue inconsistent (an item got twice or lost, or a corrupt record). A holder that is a
+ * plain worker leaves the lock held. So a thread must not be terminated while it may be inside a
+ * put or get: end it with shutdown() or an end marker (docs/reliability.md, Faults).
  */
 
 import { encode, prepare } from './codec.js';
