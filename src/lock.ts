@@ -127,12 +127,19 @@ export function outcomeOf(r: number, what: string): boolean {
   throw new AbandonedError(what, r);
 }
 
-/** Lock.acquire past its fast path: checks the timeout, tries once more, then waits. */
+/**
+ * Lock.acquire past its fast path: with a timeout, checks it and makes the first CAS; without
+ * one, the fast path made it already (a second CAS at once would only add traffic on a contended
+ * word). Then waits.
+ */
 function acquireSlow(i32: Int32Array, i: number, timeout: number | undefined): boolean {
-  const ms = checkTimeout(timeout, 'Lock.acquire');
-  if (Atomics.compareExchange(i32, i, UNLOCKED, LOCKED) === UNLOCKED) {
-    if (recording) record(i32, i);
-    return true;
+  let ms = Number.POSITIVE_INFINITY;
+  if (timeout !== undefined) {
+    ms = checkTimeout(timeout, 'Lock.acquire');
+    if (Atomics.compareExchange(i32, i, UNLOCKED, LOCKED) === UNLOCKED) {
+      if (recording) record(i32, i);
+      return true;
+    }
   }
   const deadline = deadlineOf(ms);
   if (deadline === Number.NEGATIVE_INFINITY)

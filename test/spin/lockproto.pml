@@ -3,21 +3,21 @@
  *
  * Mirrors src/lock.ts:
  *   79-84    `const STATE = 1;`                      the constants (checked by test/models.test.ts)
- *   200-210  `acquire(timeout?: number): boolean {`  fast path CAS 0 -> 1 (no timeout given), else
- *   131-143  `function acquireSlow(`                 CAS 0 -> 1 again, then lockBlocking (a poll,
+ *   207-217  `acquire(timeout?: number): boolean {`  fast path CAS 0 -> 1 (no timeout given), else
+ *   135-150  `function acquireSlow(`                 with a timeout, that CAS; then lockBlocking (a poll,
  *                                                    or a thread that may not block: block(lockSteps))
- *   218-229  `async acquireAsync(`                   the same with later(lockSteps)
- *   235-242  `release(): void {`                     CAS 1 -> 0 inline (unlock's first CAS, when no
+ *   225-236  `async acquireAsync(`                   the same with later(lockSteps)
+ *   242-249  `release(): void {`                     CAS 1 -> 0 inline (unlock's first CAS, when no
  *                                                    holder is recorded), else unlock
- *   304-341  `function lockTurn(`                    one turn: take 0 (or 4 once it has slept) by CAS
+ *   311-348  `function lockTurn(`                    one turn: take 0 (or 4 once it has slept) by CAS
  *                                                    -> 2; mark 1 -> 2 (2 -> 3 if starved); sleep
- *   354-357  `function whoAfter(`                    woken: starved or not (the clock: either, here)
- *   364-373  `function leave(`                       on timeout CAS 0 or 4 -> 2
- *   382-409  `export function* lockSteps(`           CAS 0 -> 1; lockTurn until taken, sleeping on
+ *   361-364  `function whoAfter(`                    woken: starved or not (the clock: either, here)
+ *   371-380  `function leave(`                       on timeout CAS 0 or 4 -> 2
+ *   389-416  `export function* lockSteps(`           CAS 0 -> 1; lockTurn until taken, sleeping on
  *                                                    the value it saw; an abort passes a 4 on
- *   419-435  `export function lockBlocking(`         the same loop, blocking; its spin (spinFor) only
+ *   426-442  `export function lockBlocking(`         the same loop, blocking; its spin (spinFor) only
  *                                                    repeats the CAS 0 -> 1 (L_CAS, again)
- *   449-462  `export function unlock(`               1 -> 0; 2 or 4 -> 0, wake one; 3 -> 4, wake one,
+ *   456-469  `export function unlock(`               1 -> 0; 2 or 4 -> 0, wake one; 3 -> 4, wake one,
  *                                                    and if that woke nobody, CAS 4 -> 0, wake one
  * Whether a woken waiter has waited STARVE_MS is the clock's to say: either, here, at most STARVES
  * times in a run (default: no limit, as lock.pml checks it). In run.sh the helper scenarios use 2
