@@ -71,12 +71,12 @@ semaphore.pml | -DBROKEN_RELEASE_READS_SLEEPERS_FIRST      | safety | fail | bro
 condition.pml | -DNCONS=3 -DSTARVES=0                      | safety | pass | [long] 3 consumers + producer: notify(2), notify(1)
 condition.pml | -DNCONS=2 -DSTARVES=0                      | live   | pass | [long] 2 consumers: every consumer gets its item
 condition.pml | -DNCONS=2 -DNOTIFY_ALL -DSTARVES=0         | safety | pass | [long] notify(2), notifyAll()
-condition.pml | -DNCONS=2 -DFAULTS -DSTARVES=0             | safety | pass | with a deadline and an abort (pass-on)
+condition.pml | -DNCONS=2 -DFAULTS -DSTARVES=0             | safety | pass | [long] with a deadline and an abort (pass-on)
 condition.pml | -DNCONS=3 -DFAULTS -DSPURIOUS=0 -DSTARVES=0 | safety | pass | [long] ... with 3 consumers
 condition.pml | -DNCONS=2 -DPOLLER -DFAULTS -DSTARVES=0    | safety | pass | a polling consumer
 condition.pml | -DNCONS=2 -DPOLLER -DSTARVES=0             | live   | pass | [long] ... still gets its item
 condition.pml | -DNCONS=2 -DBROKEN_ESFX -DSTARVES=0        | safety | fail | broken: esfx's condvar -> lost notify found
-condition.pml | -DNCONS=2 -DHELPER -DABORT1 -DSTARVES=0    | safety | pass | consumer 1 waits through a helper, may abort
+condition.pml | -DNCONS=2 -DHELPER -DABORT1 -DSTARVES=0    | safety | pass | [long] consumer 1 waits through a helper, may abort
 condition.pml | -DNCONS=2 -DHELPER -DABORT1 -DBROKEN_HELPER_AS_BEFORE -DSTARVES=0 | safety | fail | broken: helper without CONTROL (issue 9 #1) -> found
 condition.pml | -DNCONS=2 -DHELPER -DABORT1 -DBROKEN_HELPER_NO_PASS_ON -DSTARVES=0 | safety | fail | broken: CONTROL checked, no pass-on -> found
 barrier.pml   | -DPARTIES=2 -DNWORKERS=4                   | safety | pass | 4 threads, 2 parties: newcomers during the action
@@ -94,7 +94,7 @@ barrier.pml   | -DNWORKERS=3 -DFAULTS -DNO_ACTION          | safety | pass | ...
 barrier.pml   | -DNWORKERS=3 -DCONTROL -DRESET -DNO_ACTION | safety | pass | ... and reset() at any moment
 barrier.pml   | -DDEATH -DPARTIES=2 -DNWORKERS=3            | safety | pass | a weft Thread party dies inside wait (or the action)
 barrier.pml   | -DDEATH -DPARTIES=3 -DNWORKERS=3            | safety | pass | ... 3 parties: the others break the pass, leave for it
-barrier.pml   | -DDEATH -DNWORKERS=3 -DCONTROL -DRESET      | safety | pass | ... and reset() at any moment: the pass still reopens
+barrier.pml   | -DDEATH -DNWORKERS=3 -DCONTROL -DRESET      | safety | pass | [long] ... and reset() at any moment: the pass still reopens
 barrier.pml   | -DDEATH -DNWORKERS=2 -DBROKEN_NO_WATCH_WAKE | safety | fail | broken: no wake-up when WATCH is set -> found
 barrier.pml   | -DDEATH -DNWORKERS=2 -DBROKEN_RECORD_BEFORE_WAKE | safety | fail | broken: record, then wake -> found
 barrier.pml   | -DNWORKERS=3 -DFAULTS -DBROKEN_NEWCOMER_BREAKS | safety | fail | the bug fixed in fb7b43a -> found
