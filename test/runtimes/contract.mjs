@@ -480,8 +480,11 @@ test(
 );
 
 test('Timer: cancelled from a worker, its function never runs', ['blocking', 'async'], async ({ spawn }) => {
+  // The interval is long enough for the slowest worker start seen (a browser on a busy VM took more
+  // than 300 ms): once joinAsync is true the timer's run is over, so a function not called by then
+  // never will be; the pause only gives a wrongly scheduled call a chance to show.
   let called = false;
-  const timer = new Timer(300, () => {
+  const timer = new Timer(5000, () => {
     called = true;
   });
   timer.start();
