@@ -4,8 +4,9 @@
  * Mirrors src/lock.ts:
  *   79-84    `const STATE = 1;`                      the constants (checked by test/models.test.ts)
  *   207-217  `acquire(timeout?: number): boolean {`  fast path CAS 0 -> 1 (no timeout given), else
- *   135-150  `function acquireSlow(`                 with a timeout, that CAS; then lockBlocking (a poll,
- *                                                    or a thread that may not block: block(lockSteps))
+ *   135-150  `function acquireSlow(`                 a timeout given: check it, CAS 0 -> 1; then
+ *                                                    lockBlocking (a poll, or a thread that may not
+ *                                                    block: block(lockSteps))
  *   225-236  `async acquireAsync(`                   the same with later(lockSteps)
  *   242-249  `release(): void {`                     CAS 1 -> 0 inline (unlock's first CAS, when no
  *                                                    holder is recorded), else unlock
