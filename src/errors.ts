@@ -91,13 +91,16 @@ export class BrokenBarrierError extends Error {
  * **holds** it (as pthreads' EOWNERDEAD and .NET's AbandonedMutexException do), and must release it
  * once it has checked or repaired the state it protects, which may be inconsistent.
  * `primitive` names the kind; `holder` is the identity (`getIdent()`) of the thread that ended.
+ * A queue (Queue, LifoQueue, PriorityQueue, SimpleQueue) is different: nothing is held. Its holder
+ * stopped in the middle of a change to its storage, so the queue is broken, and every call that
+ * takes its lock throws AbandonedError, waiters included (`holder` is 0 if unknown).
  */
 export class AbandonedError extends Error {
   /** Always `'AbandonedError'`: survives crossing threads, where the prototype does not. */
   override readonly name = 'AbandonedError' as const;
   /** Always `'WEFT_ABANDONED'`. */
   readonly code: WeftErrorCode = 'WEFT_ABANDONED';
-  /** The kind of primitive: 'Lock', 'RLock', 'Semaphore' or 'BoundedSemaphore' (a Condition names its lock). */
+  /** The kind: 'Lock', 'RLock', 'Semaphore', 'BoundedSemaphore' (a Condition names its lock), or a queue's kind. */
   readonly primitive: string;
   /** The identity of the thread that ended while holding it. */
   readonly holder: number;

@@ -74,16 +74,43 @@
  * Aborts: the async driver wakes every waiter of the word an aborted wait sleeps on (futex.ts), then
  * the protocol takes the lock again (an abort met while re-taking the lock is kept and re-thrown),
  * unregisters and passes on as above: an aborted getAsync took nothing, an aborted putAsync put
- * nothing. Abandonment: if the lock's holder (a weft Thread) ended while it held it, the next taker
- * goes on (lockSteps takes the lock over), but what the holder was doing is not repaired: a storage
- * update is several plain stores (LO, WRAP, HI, COUNT), and a thread terminated between two of them
- * leaves the queue inconsistent (an item got twice or lost, or a corrupt record). A holder that is a
- * plain worker leaves the lock held. So a thread must not be terminated while it may be inside a
- * put or get: end it with shutdown() or an end marker (docs/reliability.md, Faults).
+ * nothing.
+ * Abandonment: if the lock's holder (a weft Thread) ended while it held it, the next taker takes the
+ * lock over (lockSteps, lockBlocking). What the holder was doing decides what it finds. A storage
+ * change is made in two phases (internal/queue-store.ts): first what no word points at yet (the
+ * record written into free space, a PriorityQueue's compares, an area grown), then the stores that
+ * must agree with each other (moves of live records, LO, WRAP, HI, LIVE, the heap, COUNT,
+ * UNFINISHED), between DIRTY = 1 and DIRTY = 0. A holder that ended anywhere else leaves a
+ * consistent queue: its own item is lost (its put or get never returned), and the taker goes on.
+ * One that ended inside the second phase leaves DIRTY at 1, and the queue cannot say which of its
+ * items are whole: every take of the lock looks at DIRTY (one plain load of a word in the lock's
+ * cache line), and a taker that finds it set marks the queue BROKEN, wakes every waiter (as
+ * shutdown does, on all three counters) and throws AbandonedError; so does every call after it,
+ * each waiter included once it has the lock again (its loop looks at DIRTY first). An item is then
+ * never got twice, half written or from freed space, and nobody waits for ever on a broken queue.
+ * The same holds for a live thread cut short inside the second phase by an error (a stack overflow
+ * on a call, memory running out in a rare move). A holder that is a plain worker is not recorded,
+ * so its lock stays held: a thread must not be terminated while it may be inside a put or get (end
+ * it with shutdown() or an end marker; docs/reliability.md, Faults).
+ * Why the taker sees what the holder stored: it takes over only once the holder's life says it
+ * has ended (internal/life.ts: ENDED, written by the thread itself after its last code, or GONE,
+ * written by its parent after the worker stopped), a word it reads atomically after the holder's
+ * last store, so it sees that thread's stores in their program order up to where it stopped: any
+ * store of the second phase it sees comes with the DIRTY = 1 before it.
  */
 
 import { encode, prepare } from './codec.js';
-import { badHandle, describe, Empty, Full, rangeError, ShutDown, typeError, ValueError } from './errors.js';
+import {
+  AbandonedError,
+  badHandle,
+  describe,
+  Empty,
+  Full,
+  rangeError,
+  ShutDown,
+  typeError,
+  ValueError,
+} from './errors.js';
 import {
   block,
   canBlock,
@@ -98,8 +125,12 @@ import {
 } from './internal/futex.js';
 import { adopt, inspect, type KindName, kindOf, place } from './internal/memory.js';
 import {
+  BROKEN,
   COUNT,
+  DEAD_HI,
+  DEAD_LO,
   DEFAULT_MAX_BYTES,
+  DIRTY,
   DONE_SEQ,
   DONE_WAITERS,
   FIFO,
@@ -127,7 +158,7 @@ import {
   WORDS,
 } from './internal/queue-store.js';
 import { checkTimeout, deadlineOf } from './internal/timeout.js';
-import { lockBlocking, lockSteps, tookLock, unlock } from './lock.js';
+import { lockBlocking, lockSteps, TAKEN, tookLock, unlock } from './lock.js';
 
 export { DEFAULT_MAX_BYTES } from './internal/queue-store.js';
 
@@ -230,14 +261,49 @@ function glance(i32: Int32Array, index: number, value: number): boolean {
   return false;
 }
 
-/** Takes a queue's lock where a caller must not wait for long: blocks if allowed, else spins (held briefly). */
-function lockNow(i32: Int32Array, i: number): void {
-  // One CAS first (usually free); then lockBlocking spins (spinFor) and sleeps without a generator;
-  // a holder that ended inside the few instructions it holds the lock for leaves nothing to repair,
-  // so a take-over just goes on.
-  if (Atomics.compareExchange(i32, i, 0, 1) === 0) tookLock(i32, i);
-  else if (canBlock()) lockBlocking(i32, i, Number.POSITIVE_INFINITY);
-  else while (!tryLock(i32, i));
+/**
+ * Takes a queue's lock where a caller must not wait for long: blocks if allowed, else spins (held
+ * briefly). Returns TAKEN, or the identity of an ended holder it took the lock over from (the
+ * caller then looks at DIRTY, as after every take).
+ */
+function lockNow(i32: Int32Array, i: number): number {
+  // One CAS first (usually free); then lockBlocking spins (spinFor) and sleeps without a generator.
+  if (Atomics.compareExchange(i32, i, 0, 1) === 0) {
+    tookLock(i32, i);
+    return TAKEN;
+  }
+  if (canBlock()) return lockBlocking(i32, i, Number.POSITIVE_INFINITY);
+  while (!tryLock(i32, i));
+  return TAKEN;
+}
+
+/**
+ * Lock held, DIRTY found set (the caller checks it after every take of the lock): a thread stopped
+ * in the middle of a storage change, so the words and the records may disagree. The first taker
+ * to find it (DIRTY 1) marks the queue BROKEN, records who stopped (`took`: the identity of the
+ * ended holder this taker took the lock over from, when it did) and wakes every waiter; each of
+ * them, and every later call, finds DIRTY set in turn. Releases the lock and throws AbandonedError.
+ */
+function broken(i32: Int32Array, at: number, kind: string, where: string, took: number): never {
+  if ((i32[at + DIRTY] as number) !== BROKEN) {
+    const dead = took > TAKEN ? took : 0;
+    i32[at + DEAD_HI] = Math.floor(dead / 0x100000000) | 0;
+    i32[at + DEAD_LO] = (dead % 0x100000000) | 0;
+    i32[at + DIRTY] = BROKEN;
+    for (const seq of [NE_SEQ, NF_SEQ, DONE_SEQ]) {
+      Atomics.add(i32, at + seq, 1);
+      wake(i32, at + seq);
+    }
+  }
+  const holder = (i32[at + DEAD_HI] as number) * 0x100000000 + ((i32[at + DEAD_LO] as number) >>> 0);
+  unlock(i32, at + LOCK, kind);
+  throw new AbandonedError(
+    kind,
+    holder,
+    `${where}: ${holder === 0 ? 'a thread' : `the thread ${holder}`} stopped in the middle of a change ` +
+      `to the queue's storage (it ended, or an error such as a stack overflow cut it short), so its ` +
+      'items can no longer be trusted: the queue is broken, and every call on it throws this error',
+  );
 }
 
 /** Lock held: counts one more wake-up in flight (word `woken`) and wakes one sleeper on `seq`. */
@@ -280,17 +346,20 @@ function freePlaces(i32: Int32Array, at: number): number {
 }
 
 /**
- * Takes the lock again after a sleep. An abort thrown in meanwhile (async waits) does not stop it:
- * it is returned, to be re-thrown once the waiter has unregistered.
+ * Takes the lock again after a sleep. Returns what lockSteps did (TAKEN, or an ended holder's
+ * identity). An abort thrown in meanwhile (async waits) does not stop it: it is returned instead,
+ * with that result, to be re-thrown once the waiter has unregistered.
  */
-function* relock(i32: Int32Array, i: number): Steps<{ error: unknown } | undefined> {
-  let failure: { error: unknown } | undefined;
+function* relock(i32: Int32Array, i: number): Steps<number | { error: unknown; took: number }> {
+  let failure: { error: unknown; took: number } | undefined;
   for (;;) {
     try {
-      yield* lockSteps(i32, i, true);
+      const took = yield* lockSteps(i32, i, true);
+      if (failure === undefined) return took;
+      failure.took = took;
       return failure;
     } catch (error) {
-      failure ??= { error };
+      failure ??= { error, took: TAKEN };
     }
   }
 }
@@ -382,7 +451,8 @@ class Base<T> {
       deadline = deadlineOf(ms);
       spinWhile(i32, at + COUNT, 0);
     }
-    lockNow(i32, at + LOCK);
+    const took = lockNow(i32, at + LOCK);
+    if ((i32[at + DIRTY] as number) !== 0) broken(i32, at, n.kind, n.get, took);
     if ((i32[at + COUNT] as number) > 0) return this.#takeLocked(false);
     const shut = (i32[at + SHUT] as number) !== 0;
     unlock(i32, at + LOCK, n.kind);
@@ -411,6 +481,7 @@ class Base<T> {
     const i32 = this._i32;
     const at = this._at;
     if (tryLock(i32, at + LOCK)) {
+      if ((i32[at + DIRTY] as number) !== 0) broken(i32, at, n.kind, n.getAsync, TAKEN);
       if ((i32[at + COUNT] as number) > 0) return this.#takeLocked(false);
       const shut = (i32[at + SHUT] as number) !== 0;
       unlock(i32, at + LOCK, n.kind);
@@ -419,6 +490,7 @@ class Base<T> {
       // A producer that is putting now answers within a microsecond or two: look again for that
       // long before building the async wait, which costs tens of microseconds to wake.
       if (glance(i32, at + COUNT, 0) && tryLock(i32, at + LOCK)) {
+        if ((i32[at + DIRTY] as number) !== 0) broken(i32, at, n.kind, n.getAsync, TAKEN);
         if ((i32[at + COUNT] as number) > 0) return this.#takeLocked(false);
         unlock(i32, at + LOCK, n.kind);
       }
@@ -477,10 +549,11 @@ class Base<T> {
     const i32 = this._i32;
     const at = this._at;
     const n = this.#n;
-    yield* lockSteps(i32, at + LOCK, true);
+    let took = yield* lockSteps(i32, at + LOCK, true);
     let timedOut = poll;
     let waited = false;
     for (;;) {
+      if ((i32[at + DIRTY] as number) !== 0) broken(i32, at, n.kind, where, took);
       if ((i32[at + COUNT] as number) > 0) return this.#takeLocked(waited);
       if ((i32[at + SHUT] as number) !== 0) {
         unlock(i32, at + LOCK, n.kind);
@@ -500,7 +573,12 @@ class Base<T> {
       } catch (error) {
         failure = { error };
       }
-      failure = (yield* relock(i32, at + LOCK)) ?? failure;
+      const back = yield* relock(i32, at + LOCK);
+      if (typeof back === 'number') took = back;
+      else {
+        failure = back;
+        took = back.took;
+      }
       Atomics.sub(i32, at + NE_WAITERS, 1);
       const inFlight = i32[at + NE_WOKEN] as number;
       if (inFlight > 0) i32[at + NE_WOKEN] = inFlight - 1; // a wake-up in flight is back (this one's or another's)
@@ -515,11 +593,10 @@ class Base<T> {
     }
   }
 
-  /** Lock held, after a put: counts the task and wakes a getter if one waits. */
-  _putLocked(tasks: boolean): void {
+  /** Lock held, after a put (offer counted the item, and the task): wakes a getter if one waits. */
+  _putLocked(): void {
     const i32 = this._i32;
     const at = this._at;
-    if (tasks) i32[at + UNFINISHED] = (i32[at + UNFINISHED] as number) + 1; // plain under the lock, as COUNT
     const maxsize = i32[at + MAXSIZE] as number;
     if (maxsize > 0) {
       const places = maxsize - (i32[at + COUNT] as number);
@@ -654,8 +731,8 @@ export class Queue<T = unknown> extends Base<T> {
         spinWhile(i32, at + COUNT, count);
       }
     }
-    lockNow(i32, at + LOCK);
-    const r = this.#offerLocked(bytes, n.put, false);
+    const took = lockNow(i32, at + LOCK);
+    const r = this.#offerLocked(bytes, n.put, false, took);
     if (r === PUT_OK) return;
     unlock(i32, at + LOCK, n.kind);
     if (ms <= 0) throw new Full(`${n.put}: the queue is full`);
@@ -682,14 +759,14 @@ export class Queue<T = unknown> extends Base<T> {
     const i32 = this._i32;
     const at = this._at;
     if (tryLock(i32, at + LOCK)) {
-      const r = this.#offerLocked(bytes, n.putAsync, false);
+      const r = this.#offerLocked(bytes, n.putAsync, false, TAKEN);
       if (r === PUT_OK) return;
       const count = i32[at + COUNT] as number;
       unlock(i32, at + LOCK, n.kind);
       if (ms <= 0) throw new Full(`${n.putAsync}: the queue is full`);
       // As getAsync does: a consumer that is getting now makes room within a microsecond or two.
       if (glance(i32, at + COUNT, count) && tryLock(i32, at + LOCK)) {
-        if (this.#offerLocked(bytes, n.putAsync, false) === PUT_OK) return;
+        if (this.#offerLocked(bytes, n.putAsync, false, TAKEN) === PUT_OK) return;
         unlock(i32, at + LOCK, n.kind);
       }
     }
@@ -709,13 +786,14 @@ export class Queue<T = unknown> extends Base<T> {
    * Lock held: ShutDown, or offers the bytes. On PUT_OK the lock is released (and a getter woken);
    * otherwise it is still held. On an error it is released.
    */
-  #offerLocked(bytes: Uint8Array, where: string, waited: boolean): number {
+  #offerLocked(bytes: Uint8Array, where: string, waited: boolean, took: number): number {
     const i32 = this._i32;
     const at = this._at;
+    if ((i32[at + DIRTY] as number) !== 0) broken(i32, at, this._names.kind, where, took);
     let r: number;
     try {
       if ((i32[at + SHUT] as number) !== 0) throw new ShutDown(`${where}: the queue is shut down`);
-      r = this._store.offer(bytes, recordSize(i32[at + ORDER] as number, bytes.length));
+      r = this._store.offer(bytes, recordSize(i32[at + ORDER] as number, bytes.length), true);
     } catch (error) {
       if (waited) this.#passOnPut();
       unlock(i32, at + LOCK, this._names.kind);
@@ -726,7 +804,7 @@ export class Queue<T = unknown> extends Base<T> {
       throw error;
     }
     if (r === PUT_OK) {
-      this._putLocked(true);
+      this._putLocked();
       if (waited) this.#passOnPut();
       unlock(i32, at + LOCK, this._names.kind);
     }
@@ -758,13 +836,13 @@ export class Queue<T = unknown> extends Base<T> {
     const i32 = this._i32;
     const at = this._at;
     const n = this._names;
-    yield* lockSteps(i32, at + LOCK, true);
+    let took = yield* lockSteps(i32, at + LOCK, true);
     let timedOut = poll;
     let woken = false;
     let waited = false;
     let wasBytes = false;
     for (;;) {
-      const r = this.#offerLocked(bytes, where, waited); // ShutDown and TypeError release the lock
+      const r = this.#offerLocked(bytes, where, waited, took); // ShutDown, TypeError, AbandonedError release the lock
       if (r === PUT_OK) return;
       const forBytes = r === PUT_NO_ROOM;
       if (timedOut) {
@@ -789,7 +867,12 @@ export class Queue<T = unknown> extends Base<T> {
       } catch (error) {
         failure = { error };
       }
-      failure = (yield* relock(i32, at + LOCK)) ?? failure;
+      const back = yield* relock(i32, at + LOCK);
+      if (typeof back === 'number') took = back;
+      else {
+        failure = back;
+        took = back.took;
+      }
       Atomics.sub(i32, at + NF_WAITERS, 1);
       if (forBytes) Atomics.sub(i32, at + NB_WAITERS, 1);
       const inFlight = i32[at + NF_WOKEN] as number;
@@ -813,7 +896,8 @@ export class Queue<T = unknown> extends Base<T> {
   taskDone(): void {
     const i32 = this._i32;
     const at = this._at;
-    lockNow(i32, at + LOCK);
+    const took = lockNow(i32, at + LOCK);
+    if ((i32[at + DIRTY] as number) !== 0) broken(i32, at, this._names.kind, `${this.__weft}.taskDone`, took);
     const left = Atomics.load(i32, at + UNFINISHED) - 1;
     if (left < 0) {
       unlock(i32, at + LOCK, this._names.kind);
@@ -861,9 +945,10 @@ export class Queue<T = unknown> extends Base<T> {
     const i32 = this._i32;
     const at = this._at;
     const kind = this._names.kind;
-    yield* lockSteps(i32, at + LOCK, true);
+    let took = yield* lockSteps(i32, at + LOCK, true);
     let timedOut = false;
     for (;;) {
+      if ((i32[at + DIRTY] as number) !== 0) broken(i32, at, kind, this._names.join, took);
       if (Atomics.load(i32, at + UNFINISHED) === 0 || timedOut) {
         unlock(i32, at + LOCK, kind);
         return !timedOut || Atomics.load(i32, at + UNFINISHED) === 0;
@@ -878,7 +963,12 @@ export class Queue<T = unknown> extends Base<T> {
       } catch (error) {
         failure = { error };
       }
-      failure = (yield* relock(i32, at + LOCK)) ?? failure;
+      const back = yield* relock(i32, at + LOCK);
+      if (typeof back === 'number') took = back;
+      else {
+        failure = back;
+        took = back.took;
+      }
       Atomics.sub(i32, at + DONE_WAITERS, 1);
       if (failure !== undefined) {
         unlock(i32, at + LOCK, kind);
@@ -901,14 +991,13 @@ export class Queue<T = unknown> extends Base<T> {
     }
     const i32 = this._i32;
     const at = this._at;
-    lockNow(i32, at + LOCK);
+    const took = lockNow(i32, at + LOCK);
+    if ((i32[at + DIRTY] as number) !== 0) broken(i32, at, this._names.kind, `${this.__weft}.shutdown`, took);
     Atomics.store(i32, at + SHUT, 1);
     if (immediate) {
-      const discarded = this._store.clear();
+      this._store.clear(); // each item discarded counts as done
       Atomics.store(i32, at + NE_WOKEN, 0); // nothing left to find
-      const left = Math.max(0, Atomics.load(i32, at + UNFINISHED) - discarded);
-      Atomics.store(i32, at + UNFINISHED, left);
-      if (left === 0) this.#allDone();
+      if (Atomics.load(i32, at + UNFINISHED) === 0) this.#allDone();
     }
     for (const [seq, waiters] of [
       [NE_SEQ, NE_WAITERS],
@@ -1021,15 +1110,16 @@ export class SimpleQueue<T = unknown> extends Base<T> {
     const bytes = this._encode(item, n.put);
     const i32 = this._i32;
     const at = this._at;
-    lockNow(i32, at + LOCK);
+    const took = lockNow(i32, at + LOCK);
+    if ((i32[at + DIRTY] as number) !== 0) broken(i32, at, n.kind, n.put, took);
     let r: number;
     try {
-      r = this._store.offer(bytes, recordSize(FIFO, bytes.length));
+      r = this._store.offer(bytes, recordSize(FIFO, bytes.length), false);
     } catch (error) {
       unlock(i32, at + LOCK, n.kind);
       throw error;
     }
-    if (r === PUT_OK) this._putLocked(false);
+    if (r === PUT_OK) this._putLocked();
     unlock(i32, at + LOCK, n.kind);
     if (r !== PUT_OK) {
       throw new Full(

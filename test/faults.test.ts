@@ -22,11 +22,15 @@ import {
   Event,
   getIdent,
   Lock,
+  PriorityQueue,
+  Queue,
   RLock,
   Semaphore,
+  SimpleQueue,
   Thread,
 } from 'weft-threading';
 import { OUT_ABANDONED, OUT_ACQUIRED } from './fixtures/faults.js';
+import type { Ended } from './fixtures/queue.js';
 import { isPending, rejectionOf, runInWorker, StepLog, until, watchdog } from './helpers.js';
 
 const T = { timeout: 20000 };
@@ -492,6 +496,107 @@ describe('faults: a Barrier party that is a weft Thread dies inside wait()', () 
     assert.equal(await watchdog(last.result, 5000, 'the last party'), 2);
     assert.equal(await waiting, 1);
     await kill(t);
+  });
+});
+
+/** assert.throws's check for assertAbandoned. */
+function isAbandoned(primitive: string, holder: number | undefined): (error: unknown) => boolean {
+  return (error) => {
+    assertAbandoned(error, primitive, holder);
+    return true;
+  };
+}
+
+/** A queue's NF_WAITERS and DONE_WAITERS words (src/internal/queue-store.ts): who sleeps on it. */
+const NF_WAITERS = 11;
+const NE_WAITERS = 9;
+const DONE_WAITERS = 14;
+
+describe('faults: a queue whose lock holder stopped (the DIRTY word, src/queue.ts)', () => {
+  test(
+    'stopped in the middle of a storage change: the queue is broken; its waiters and every later call get AbandonedError',
+    T,
+    async () => {
+      const q = new Queue<string>(1);
+      q.put('a'); // full, one task unfinished
+      const log = new StepLog();
+      const putter = runInWorker<Ended>('queue', 'putOne', q, log.i32, 1, 'b', 20000);
+      const joining = q.joinAsync(20000);
+      await until(() => Atomics.load(q._i32, q._at + NF_WAITERS) === 1, 'the putter sleeps');
+      await until(() => Atomics.load(q._i32, q._at + DONE_WAITERS) === 1, 'the joiner sleeps');
+      const t = thread('queue-stop-inside', q, log.i32, 2, 1);
+      await logged(log, 2, 'the thread holds the lock, DIRTY set');
+      assert.equal(await t.joinAsync(10000), true, 'the thread ended, holding the lock');
+      // The first taker (through lockSteps) takes the lock over and finds DIRTY.
+      const first = await watchdog(rejectionOf(q.getAsync(0)), 5000, 'the first taker');
+      assertAbandoned(first, 'Queue', t.ident);
+      assert.match(
+        String((first as Error).message),
+        /^Queue\.getAsync: the thread \d+ stopped in the middle/,
+      );
+      // Every waiter is woken, and fails the same way.
+      assertAbandoned(await watchdog(rejectionOf(joining), 5000, 'the joiner'), 'Queue', t.ident);
+      const put = await watchdog(putter.result, 5000, 'the blocked putter');
+      assert.equal(put.error, 'AbandonedError');
+      // Every later call that takes the lock, in every form.
+      for (const call of [
+        () => q.get(0),
+        () => q.get(),
+        () => q.getNowait(),
+        () => q.put('c', 0),
+        () => q.putNowait('c'),
+        () => q.taskDone(),
+        () => q.join(0),
+        () => q.shutdown(),
+      ]) {
+        assert.throws(call, isAbandoned('Queue', t.ident), String(call));
+      }
+      assertAbandoned(await rejectionOf(q.putAsync('c')), 'Queue', t.ident);
+      assertAbandoned(await rejectionOf(q.getAsync()), 'Queue', t.ident);
+      assert.equal(q.qsize(), 1, 'qsize() reads COUNT without the lock and still answers');
+      assert.equal(q._i32[q._at + 1], 0, 'the lock is free after each of them');
+    },
+  );
+
+  test(
+    'stopped holding the lock outside a change: the next taker goes on and nothing is lost',
+    T,
+    async () => {
+      const q = new Queue<string>();
+      q.put('a');
+      q.put('b');
+      const log = new StepLog();
+      const t = thread('queue-stop-inside', q, log.i32, 1, 0);
+      await logged(log, 1, 'the thread holds the lock');
+      assert.equal(await t.joinAsync(10000), true);
+      assert.equal(q.get(5000), 'a', 'a blocking get takes the lock over (lockBlocking)');
+      assert.equal(q.get(0), 'b');
+      q.put('c');
+      assert.equal(q.get(0), 'c');
+      for (let k = 0; k < 3; k++) q.taskDone();
+      assert.equal(q.join(0), true);
+    },
+  );
+
+  test('a SimpleQueue and a PriorityQueue break the same way, naming their kind', T, async () => {
+    for (const q of [new SimpleQueue<number>(), new PriorityQueue<number>()]) {
+      const kind = q instanceof SimpleQueue ? 'SimpleQueue' : 'PriorityQueue';
+      const log = new StepLog();
+      // The SimpleQueue holds items; the PriorityQueue is empty, with a getter asleep on it.
+      if (kind === 'SimpleQueue') for (const n of [2, 1]) q.put(n);
+      const waiter =
+        kind === 'SimpleQueue' ? undefined : runInWorker<Ended>('queue', 'getOne', q, log.i32, 1);
+      if (waiter !== undefined) {
+        await until(() => Atomics.load(q._i32, q._at + NE_WAITERS) === 1, 'the getter sleeps');
+      }
+      const t = thread('queue-stop-inside', q, log.i32, 2, 1);
+      await logged(log, 2, `the thread holds the ${kind}'s lock`);
+      assert.equal(await t.joinAsync(10000), true);
+      assert.throws(() => q.put(3), isAbandoned(kind, t.ident));
+      if (waiter !== undefined)
+        assert.equal((await watchdog(waiter.result, 5000, 'the getter')).error, 'AbandonedError');
+      assert.throws(() => q.get(0), isAbandoned(kind, t.ident));
+    }
   });
 });
 

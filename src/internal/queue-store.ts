@@ -26,6 +26,10 @@
  *   SEQ_LO/HI    PriorityQueue: the insertion counter, so that equal items leave in put order
  *   ORDER        FIFO | LIFO | PRIORITY
  *   UNBOUNDED    1 if maxsize was given as Infinity (reported back by `maxsize`)
+ *   DIRTY        1 while a storage change is under way (from the first store that makes the words
+ *                disagree with the records to the last that makes them agree again, UNFINISHED
+ *                included), else 0; BROKEN once a taker found it left at 1 (src/queue.ts)
+ *   DEAD_HI/LO   the identity of the thread that left DIRTY at 1, once known (0 if not)
  *   CAP, ICAP    the byte lengths of the data area and of the heap index as last grown (under the
  *                lock). Each thread reads the areas through fixed-length views (views that track a
  *                growable buffer's length are several times slower per access on V8) and makes them
@@ -84,7 +88,13 @@ const ICAP = 23;
 export const NE_WOKEN = 24;
 export const NF_WOKEN = 25;
 const WRAP = 26;
-export const WORDS = 27;
+export const DIRTY = 27;
+export const DEAD_HI = 28;
+export const DEAD_LO = 29;
+export const WORDS = 30;
+
+/** DIRTY: a storage change under way (1), or the queue is broken (BROKEN; see src/queue.ts). */
+export const BROKEN = -1;
 
 /** Payloads up to this many bytes are copied with a loop (TypedArray.prototype.set costs more for them). */
 const SMALL_COPY = 48;
@@ -164,6 +174,8 @@ export class Store {
   readonly #order: number;
   readonly #max: number;
   readonly #path = new Int32Array(32);
+  /** FIFO, set by #ringSpot: the WRAP that the record being put commits (0: WRAP unchanged). */
+  #wrapAt = 0;
 
   constructor(ctl: Int32Array, at: number, data: SharedArrayBuffer, index: SharedArrayBuffer | undefined) {
     this.#ctl = ctl;
@@ -227,12 +239,21 @@ export class Store {
     this.#ctl[this.#at + word] = value;
   }
 
+  /*
+   * DIRTY (see the header): each change is made in two phases. First what the words do not point
+   * at yet: a record is written into free space, a PriorityQueue's compares run (they may throw
+   * TypeError), an area grows. Then, between DIRTY = 1 and DIRTY = 0, the stores that the other
+   * words and the records must agree on (moves of live records, LO, HI, WRAP, LIVE, SEQ, the heap,
+   * COUNT, UNFINISHED). A thread that stops in the first phase leaves the queue as it was; one
+   * that stops in the second leaves DIRTY at 1, and the next taker of the lock finds it.
+   */
+
   /**
    * Puts an item's encoded bytes at the end of the order (lock held). Returns PUT_OK, PUT_FULL or
-   * PUT_NO_ROOM; PUT_OK has counted it (COUNT, UNFINISHED). A PriorityQueue throws TypeError from
-   * `compare` before anything is changed.
+   * PUT_NO_ROOM; PUT_OK has counted it (COUNT, and UNFINISHED if `tasks`). A PriorityQueue throws
+   * TypeError from `compare` before anything is changed.
    */
-  offer(bytes: Uint8Array, size: number): number {
+  offer(bytes: Uint8Array, size: number, tasks: boolean): number {
     this.#fresh();
     const count = this.#get(COUNT);
     const maxsize = this.#get(MAXSIZE);
@@ -249,23 +270,33 @@ export class Store {
     const w = this.#w;
     const u8 = this.#u8;
     const head = hi >> 2;
+    // The record, in free space.
     w[head] = len;
+    let slot = 0;
     if (this.#order === PRIORITY) {
-      const seqLo = this.#get(SEQ_LO);
-      const seqHi = this.#get(SEQ_HI);
-      w[head + 1] = seqLo;
-      w[head + 2] = seqHi;
+      w[head + 1] = this.#get(SEQ_LO);
+      w[head + 2] = this.#get(SEQ_HI);
       copy(u8, hi + 16, bytes, len);
-      this.#heapPush(hi, count); // may throw TypeError: nothing is committed yet
-      if (seqLo === -1) this.#set(SEQ_HI, seqHi + 1);
-      this.#set(SEQ_LO, seqLo + 1);
-      this.#set(LIVE, this.#get(LIVE) + size);
+      slot = this.#heapSlot(hi, count); // may throw TypeError: nothing is committed yet
     } else {
       copy(u8, hi + 8, bytes, len);
       if (this.#order === LIFO) w[(hi + size - 8) >> 2] = len;
     }
+    // The commit.
+    this.#set(DIRTY, 1);
+    if (this.#order === PRIORITY) {
+      this.#heapInsert(hi, count, slot);
+      const seqLo = this.#get(SEQ_LO);
+      if (seqLo === -1) this.#set(SEQ_HI, this.#get(SEQ_HI) + 1);
+      this.#set(SEQ_LO, seqLo + 1);
+      this.#set(LIVE, this.#get(LIVE) + size);
+    } else if (this.#wrapAt !== 0) {
+      this.#set(WRAP, this.#wrapAt); // the older records end there; this one starts again at 0
+    }
     this.#set(HI, hi + size);
     this.#ctl[this.#at + COUNT] = count + 1; // plain: see #get
+    if (tasks) this.#set(UNFINISHED, this.#get(UNFINISHED) + 1);
+    this.#set(DIRTY, 0);
     return PUT_OK;
   }
 
@@ -274,11 +305,12 @@ export class Store {
    * LO, else wherever #makeRoom makes room; -1 if no room until others leave.
    */
   #ringSpot(hi: number, size: number, count: number): number {
+    this.#wrapAt = 0;
     const wrap = this.#get(WRAP);
     if (wrap === 0) {
       if (hi + size <= this.#u8.length) return hi;
       if (size <= this.#get(LO)) {
-        this.#set(WRAP, hi); // the older records end here; the newer ones start again at 0
+        this.#wrapAt = hi; // offer commits it (hi > 0: LO <= HI, and size > 0)
         return 0;
       }
     } else if (hi + size <= this.#get(LO)) return hi;
@@ -297,6 +329,7 @@ export class Store {
       const len = w[lo >> 2] as number;
       value = decode(this.#u8, lo + 8, lo + 8 + len);
       const next = lo + recordSize(FIFO, len);
+      this.#set(DIRTY, 1);
       if (next === this.#get(WRAP)) {
         this.#set(WRAP, 0); // the older part is used up: the records are [0, HI) again
         this.#set(LO, 0);
@@ -306,22 +339,30 @@ export class Store {
       const len = w[(hi - 8) >> 2] as number;
       const start = hi - recordSize(LIFO, len);
       value = decode(this.#u8, start + 8, start + 8 + len);
+      this.#set(DIRTY, 1);
       this.#set(HI, start);
     } else {
       const top = (this.#heap as Int32Array)[0] as number;
       value = decode(this.#u8, top + 16, top + 16 + (w[top >> 2] as number));
+      this.#set(DIRTY, 1);
       this.#heapPop(count);
       this.#set(LIVE, this.#get(LIVE) - recordSize(PRIORITY, w[top >> 2] as number));
     }
     this.#took(count);
+    this.#set(DIRTY, 0);
     return value;
   }
 
-  /** Discards every item (lock held); returns how many. */
+  /** Discards every item (lock held), each counting as done (UNFINISHED, not below 0); returns how many. */
   clear(): number {
     this.#fresh();
     const count = this.#get(COUNT);
-    if (count > 0) this.#took(1);
+    if (count > 0) {
+      this.#set(DIRTY, 1);
+      this.#took(1);
+      this.#set(UNFINISHED, Math.max(0, this.#get(UNFINISHED) - count));
+      this.#set(DIRTY, 0);
+    }
     return count;
   }
 
@@ -353,14 +394,16 @@ export class Store {
     const cap0 = this.#cap;
     // Keep at most half full after a move, so that moves stay rare (amortised).
     if (need * 2 > cap0 && cap0 < max && this.#data.growable === true) {
-      const grown = Math.min(max, Math.max(cap0 * 2, (need * 2 + 7) & ~7));
-      this.#data.grow(grown);
+      // The buffer's own length too: a thread may have ended between its grow and its CAP store.
+      const grown = Math.min(max, Math.max(cap0 * 2, (need * 2 + 7) & ~7, this.#data.byteLength));
+      if (grown > this.#data.byteLength) this.#data.grow(grown);
       this.#set(CAP, grown);
       this.#fresh();
     }
     const cap = this.#cap;
     if (need > cap) return false;
     const u8 = this.#u8;
+    this.#set(DIRTY, 1); // live records move (a wrapped FIFO's newer part goes to free space, but WRAP changes)
     if (order === PRIORITY) {
       if (hi > live) this.#pack(count, live);
     } else if (wrap !== 0) {
@@ -380,6 +423,7 @@ export class Store {
       this.#set(LO, 0);
       this.#set(HI, live);
     }
+    this.#set(DIRTY, 0);
     return true;
   }
 
@@ -432,8 +476,11 @@ export class Store {
     }
   }
 
-  /** Adds the record at `off` as heap entry `count`: finds its place first (compare may throw), then moves. */
-  #heapPush(off: number, count: number): void {
+  /**
+   * Where the record at `off` goes in the heap of `count` entries (growing the index if needed);
+   * compare may throw, and nothing the words point at has changed.
+   */
+  #heapSlot(off: number, count: number): number {
     let heap = this.#heap as Int32Array;
     if (count + 1 > heap.length) {
       const index = this.#index as Growable;
@@ -449,6 +496,12 @@ export class Store {
       if (!this.#before(off, heap[p] as number)) break;
       i = p;
     }
+    return i;
+  }
+
+  /** Adds the record at `off` as heap entry `count`, at the place #heapSlot found: moves only. */
+  #heapInsert(off: number, count: number, i: number): void {
+    const heap = this.#heap as Int32Array;
     let j = count;
     while (j > i) {
       const p = (j - 1) >> 1;

@@ -3,28 +3,31 @@
  * its lock being the Lock protocol (lockproto.pml).
  *
  * Mirrors src/queue.ts:
- *   7-77     `Shape: Python's Lib/queue.py`       the design: one lock, three notification counters,
+ *   7-100    `Shape: Python's Lib/queue.py`       the design: one lock, three notification counters,
  *                                                 wake-ups in flight counted per condition
- *   237-267  `function wakeGetter(`              wakeGetter / wakePutters: one more while the count is
+ *   320-346  `function wakeGetter(`              wakeGetter / wakePutters: one more while the count is
  *                                                 below the items (places) and the registered waiters
- *   358-384  `get(timeout?: number): T {`         lock; an item: take it; else ShutDown/Empty/wait
- *   427-444  `#takeLocked(waited: boolean)` COUNT -= 1; the count <= COUNT; wakePutters;
+ *   440-469  `get(timeout?: number): T {`         lock; an item: take it; else ShutDown/Empty/wait
+ *   514-532  `#takeLocked(waited: boolean)` COUNT -= 1; the count <= COUNT; wakePutters;
  *                                                 a getter that slept passes one on (#passOnGet)
- *   460-500  `*#getSteps(poll: boolean`           the getter's loop: register, read NE_SEQ, unlock,
+ *   548-594  `*#getSteps(poll: boolean`           the getter's loop: register, read NE_SEQ, unlock,
  *                                                 sleep on (NE_SEQ, seen), re-lock (an abort is kept),
  *                                                 unregister; aborted: pass a wake-up on, reject
- *   503-513  `_putLocked(tasks: boolean): void {` UNFINISHED += 1; the NF count <= places; wakeGetter
- *   720-734  `#passOnPut(): void {`               a putter that slept, leaving, passes one on
- *   737-786  `*#putSteps(bytes: Uint8Array`       the putter's loop, on (NF_SEQ, seen)
- *   793-805  `taskDone(): void {`                 UNFINISHED -= 1; 0 and joiners: DONE_SEQ += 1, wake all
- *   840-869  `*#joinSteps(): Steps<boolean> {`   the joiner's loop, on (DONE_SEQ, seen)
- *   878-903  `shutdown(immediate = false): void {` SHUT = 1; immediate: discard, count them done;
+ *   597-606  `_putLocked(): void {`              the NF count <= places; wakeGetter (offer counted UNFINISHED)
+ *   818-832  `#passOnPut(): void {`               a putter that slept, leaving, passes one on
+ *   835-889  `*#putSteps(bytes: Uint8Array`       the putter's loop, on (NF_SEQ, seen)
+ *   896-909  `taskDone(): void {`                 UNFINISHED -= 1; 0 and joiners: DONE_SEQ += 1, wake all
+ *   944-979  `*#joinSteps(): Steps<boolean> {`   the joiner's loop, on (DONE_SEQ, seen)
+ *   988-1012 `shutdown(immediate = false): void {` SHUT = 1; immediate: discard, count them done;
  *                                                 wake every getter and putter
  * Mirrors src/internal/queue-store.ts:
- *   7-51     `Control block (Int32 words`         the words (their values are checked below)
+ *   7-37     `Control block (Int32 words`         the words (their values are checked below)
  * Not modelled: the storage (internal/queue-store.ts; sequential code under the lock), the bytes
  * bound (NB_WAITERS: a putter waiting for bytes; test/queue.test.ts covers it), the spin before the
- * first sleep (futex.pml: one of the interleavings), and the lock's abandonment paths (lockproto.pml).
+ * first sleep (futex.pml: one of the interleavings), the lock's abandonment paths (lockproto.pml),
+ * and a queue broken by a holder that stopped inside a storage change (DIRTY; its taker wakes every
+ * waiter on all three counters as shutdown does, and each throws once it has the lock again, which
+ * needs no new interleaving; test/faults.test.ts runs it).
  *
  * Steps: every Atomics call is one step. COUNT, the WAITERS words, SHUT and UNFINISHED are written
  * only under the lock, and read without it only by qsize() and the spin (which only decide when to
