@@ -283,7 +283,9 @@ export class Store {
       if (this.#order === LIFO) w[(hi + size - 8) >> 2] = len;
     }
     // The commit.
-    this.#set(DIRTY, 1);
+    const ctl = this.#ctl;
+    const base = this.#at;
+    ctl[base + DIRTY] = 1;
     if (this.#order === PRIORITY) {
       this.#heapInsert(hi, count, slot);
       const seqLo = this.#get(SEQ_LO);
@@ -293,10 +295,10 @@ export class Store {
     } else if (this.#wrapAt !== 0) {
       this.#set(WRAP, this.#wrapAt); // the older records end there; this one starts again at 0
     }
-    this.#set(HI, hi + size);
-    this.#ctl[this.#at + COUNT] = count + 1; // plain: see #get
-    if (tasks) this.#set(UNFINISHED, this.#get(UNFINISHED) + 1);
-    this.#set(DIRTY, 0);
+    ctl[base + HI] = hi + size;
+    ctl[base + COUNT] = count + 1; // plain: see #get
+    if (tasks) ctl[base + UNFINISHED] = (ctl[base + UNFINISHED] as number) + 1;
+    ctl[base + DIRTY] = 0;
     return PUT_OK;
   }
 
@@ -321,19 +323,21 @@ export class Store {
   /** Takes the next item (lock held, COUNT > 0). Throws only for a corrupt record, changing nothing. */
   take(): unknown {
     this.#fresh();
-    const count = this.#get(COUNT);
+    const ctl = this.#ctl;
+    const base = this.#at;
+    const count = ctl[base + COUNT] as number;
     const w = this.#w;
     let value: unknown;
     if (this.#order === FIFO) {
-      const lo = this.#get(LO);
+      const lo = ctl[base + LO] as number;
       const len = w[lo >> 2] as number;
       value = decode(this.#u8, lo + 8, lo + 8 + len);
       const next = lo + recordSize(FIFO, len);
-      this.#set(DIRTY, 1);
-      if (next === this.#get(WRAP)) {
-        this.#set(WRAP, 0); // the older part is used up: the records are [0, HI) again
-        this.#set(LO, 0);
-      } else this.#set(LO, next);
+      ctl[base + DIRTY] = 1;
+      if (next === ctl[base + WRAP]) {
+        ctl[base + WRAP] = 0; // the older part is used up: the records are [0, HI) again
+        ctl[base + LO] = 0;
+      } else ctl[base + LO] = next;
     } else if (this.#order === LIFO) {
       const hi = this.#get(HI);
       const len = w[(hi - 8) >> 2] as number;
@@ -349,7 +353,7 @@ export class Store {
       this.#set(LIVE, this.#get(LIVE) - recordSize(PRIORITY, w[top >> 2] as number));
     }
     this.#took(count);
-    this.#set(DIRTY, 0);
+    ctl[base + DIRTY] = 0;
     return value;
   }
 
