@@ -214,6 +214,22 @@ export function spinWhile(i32: Int32Array, index: number, value: number): boolea
 }
 
 /**
+ * spinWhile for a word of which only some bits mean progress: reads i32[index] up to the configured
+ * number of times while its bits under `mask` equal those of `value`; true as soon as they differ.
+ * (A Barrier's waiters spin while GEN and PHASE stay, whatever COUNT does: other arrivals are not
+ * its pass completing.)
+ */
+export function spinWhileBits(i32: Int32Array, index: number, value: number, mask: number): boolean {
+  if (spinLimit === 0 || !canBlock()) return false;
+  const want = value & mask;
+  for (let i = 0; i < spinLimit; i++) {
+    if ((Atomics.load(i32, index) & mask) !== want) return true;
+    pause(i);
+  }
+  return false;
+}
+
+/**
  * The bounded spin of a blocking acquire (a lock's): reads i32[index] up to the configured number
  * of times while it is `taken` (held, nobody asleep), and whenever it reads `free`, tries to swap
  * it for `taken` (CAS). Returns `free` once that CAS succeeded (the caller holds it), else the last

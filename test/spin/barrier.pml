@@ -2,30 +2,31 @@
  * barrier.pml: Barrier (src/barrier.ts) over the wait/wake layer (futex.pml).
  *
  * Mirrors src/barrier.ts:
- *   5-61     `Layout: [TAG, STATE, PARTIES, ID_HI, ID_LO]`  the header's layout, protocol and
+ *   5-62     `Layout: [TAG, STATE, PARTIES, ID_HI, ID_LO]`  the header's layout, protocol and
  *                                                      argument (the watch for dead parties too)
- *   81-97    `const STATE = 1;`                        the constants (checked by test/models.test.ts)
- *   218-225  `wait(timeout?: number): number {`       passBlocking (a poll: block(passSteps))
- *   232-251  `async waitAsync(`                        signal already aborted: break a FILLING pass,
+ *   82-98    `const STATE = 1;`                        the constants (checked by test/models.test.ts)
+ *   219-226  `wait(timeout?: number): number {`       passBlocking (a poll: block(passSteps))
+ *   233-252  `async waitAsync(`                        signal already aborted: break a FILLING pass,
  *                                                      reject; else later(passSteps)
- *   257-277  `reset(): void {`                         RESETTING (or FILLING GEN+1 if nobody inside)
- *   280-291  `abort(): void {`                         -> BROKEN
- *   311-337  `function enter(`                         CAS COUNT+1 (the last moves to ACTION), WATCH;
+ *   258-278  `reset(): void {`                         RESETTING (or FILLING GEN+1 if nobody inside)
+ *   281-292  `abort(): void {`                         -> BROKEN
+ *   312-338  `function enter(`                         CAS COUNT+1 (the last moves to ACTION), WATCH;
  *                                                      without an action the last opens GEN+1 at
  *                                                      once (-DNO_ACTION)
- *   345-375  `function complete(`                      the last arriver runs the action, opens GEN+1
- *   381-436  `function* passSteps(`                    enter; sleep in ACTION/RESETTING; the last
+ *   346-376  `function complete(`                      the last arriver runs the action, opens GEN+1
+ *   382-437  `function* passSteps(`                    enter; sleep in ACTION/RESETTING; the last
  *                                                      arriver completes; the others sleep until
  *                                                      GEN moves or the pass breaks
- *   444-503  `function passBlocking(`                  the same loop, blocking, without a generator;
- *                                                      its spin on each new STATE value reads only
+ *   446-508  `function passBlocking(`                  the same loop, blocking, without a generator;
+ *                                                      its spin (once per wait, while GEN and PHASE
+ *                                                      stay) reads only
  *                                                      (not modelled: a load that changes nothing)
- *   510-522  `function ended(`                         inside the pass: GEN moved (done), or broken or
+ *   515-527  `function ended(`                         inside the pass: GEN moved (done), or broken or
  *                                                      resetting (leave, throw); else wait on
- *   538-540  `function watch(`                         -DDEATH: the watch for a dead party (WATCH,
+ *   543-545  `function watch(`                         -DDEATH: the watch for a dead party (WATCH,
  *                                                      slices, take-over: breakPass, leave for it)
- *   559-571  `function breakPass(`                     FILLING|ACTION -> BROKEN in the waiter's GEN
- *   574-587  `function leave(`                         COUNT -= 1; the last out of RESETTING reopens
+ *   564-576  `function breakPass(`                     FILLING|ACTION -> BROKEN in the waiter's GEN
+ *   579-592  `function leave(`                         COUNT -= 1; the last out of RESETTING reopens
  * Not modelled: the WHY bits of STATE (a label written by the CAS that breaks a pass, read only to
  * name the error: no transition depends on it).
  *
