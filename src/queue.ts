@@ -125,6 +125,7 @@ import {
 } from './internal/futex.js';
 import { adopt, inspect, type KindName, kindOf, place } from './internal/memory.js';
 import {
+  ASIDE,
   BROKEN,
   COUNT,
   DEAD_HI,
@@ -133,6 +134,7 @@ import {
   DIRTY,
   DONE_SEQ,
   DONE_WAITERS,
+  decodeAside,
   FIFO,
   LIFO,
   LOCK,
@@ -527,6 +529,8 @@ class Base<T> {
     if ((i32[at + NF_WAITERS] as number) > 0) wakePutters(i32, at);
     if (waited) this.#passOnGet();
     unlock(i32, at + LOCK, this.#n.kind);
+    // A small item's bytes were set aside under the lock: build it now, outside (queue-store.ts).
+    if (value === ASIDE) value = decodeAside() as T;
     prepare(); // the memory for the next large array, outside the lock (internal/codec-read.ts)
     return value;
   }

@@ -614,6 +614,46 @@ describe('Queue family: values it refuses, big items, memory', () => {
     assert.equal(q.join(0), true, 'refused puts counted no task');
   });
 
+  test('items around the set-aside bound (decoded after the unlock up to 1024 bytes) come back equal, each its own', () => {
+    // Latin-1 strings of n characters encode to n + 2 bytes; a Uint8Array of n bytes to about n + 10.
+    const items: unknown[] = [];
+    for (const n of [0, 1, 7, 8, 9, 62, 64, 65, 200, 1000, 1013, 1014, 1015, 1022, 1023, 1024, 1100]) {
+      items.push(
+        'x'.repeat(n),
+        'é'.repeat(n),
+        Uint8Array.from({ length: n }, (_, i) => (i * 7 + n) & 255),
+      );
+      items.push({ n, s: 'y'.repeat(n), a: [n, -n, n / 3] });
+    }
+    items.push(0, -1, 2 ** 31, 1.5, -0, Number.NaN, 10n, true, null);
+    for (const Kind of [Queue, LifoQueue, SimpleQueue] as const) {
+      const q = new Kind<unknown>();
+      for (const v of items) q.put(v);
+      const got: unknown[] = [];
+      while (q.qsize() > 0) got.push(q.get());
+      const want = Kind === LifoQueue ? [...items].reverse() : items;
+      assert.deepEqual(got, want, Kind.name);
+      // Interleaved: every get decodes its own bytes, whatever the previous get set aside.
+      for (let i = 0; i + 1 < items.length; i += 2) {
+        q.put(items[i]);
+        q.put(items[i + 1]);
+        const a = q.get();
+        const b = q.get();
+        assert.deepEqual(
+          Kind === LifoQueue ? [b, a] : [a, b],
+          [items[i], items[i + 1]],
+          `${Kind.name} pair ${i}`,
+        );
+      }
+    }
+    const pq = new PriorityQueue<[number, string]>();
+    const pairs = items.map((_, i) => [items.length - i, 'z'.repeat((i * 37) % 1100)] as [number, string]);
+    for (const v of pairs) pq.put(v);
+    const out: [number, string][] = [];
+    while (pq.qsize() > 0) out.push(pq.get());
+    assert.deepEqual(out, [...pairs].reverse(), 'PriorityQueue');
+  });
+
   test('megabyte items; the data area grows and a worker sees the growth, both ways', async () => {
     const q = new Queue<Uint8Array>();
     const before = q._data.byteLength;

@@ -58,6 +58,16 @@ export function decode(bytes: Uint8Array, start = 0, end = bytes.length): unknow
     for (let i = 0; i < 8; i++) f64bytes[i] = bytes[start + 1 + i]!;
     return f64[0]!;
   }
+  // A short Latin-1 string alone (its length a one-byte varint that ends the record exactly): no
+  // object table to reset, nothing that can throw.
+  if (bytes[start] === Tag.Latin1 && bytes[start + 1]! < 0x80 && n === bytes[start + 1]! + 2) {
+    src = bytes;
+    p = start + 2;
+    limit = end;
+    const v = readLatin1(n - 2);
+    src = EMPTY;
+    return v;
+  }
   src = bytes;
   base = start;
   p = start;

@@ -82,6 +82,8 @@ export function encode(value: unknown, where: string): Uint8Array {
   if (buf.length > KEEP_BYTES) resize(1024);
   if (typeof value === 'number')
     writeNumber(value); // runs no user code
+  else if (typeof value === 'string')
+    writeString(value); // nor does this: no refusal, no getter
   else encodeValue(value, where);
   const n = pos;
   pos = 0;

@@ -99,6 +99,40 @@ export const BROKEN = -1;
 /** Payloads up to this many bytes are copied with a loop (TypedArray.prototype.set costs more for them). */
 const SMALL_COPY = 48;
 
+/**
+ * Records of more than a number's bytes and at most ASIDE_MAX bytes are not decoded under the lock:
+ * take() copies their bytes aside (a word loop into this thread's private buffer) and returns
+ * ASIDE; the caller decodes them with decodeAside() after releasing the lock, so the lock is held
+ * for a copy of a few words rather than for building a string or an object. Larger records are
+ * decoded in place (a copy aside would cost as much as the decode's own copy).
+ */
+const ASIDE_MAX = 1024;
+const aside = new Int32Array(ASIDE_MAX / 4);
+const asideBytes = new Uint8Array(aside.buffer);
+let asideLength = 0;
+/** What take() returns for an item set aside: decodeAside() gives the item. */
+export const ASIDE: unique symbol = Symbol('weft.queue.aside');
+
+/**
+ * The item take() set aside (lock released). Throws TypeError for a corrupt record, which has left
+ * the queue by then.
+ */
+export function decodeAside(): unknown {
+  return decode(asideBytes, 0, asideLength);
+}
+
+/** Copies the record payload at byte offset `at` (8-aligned) of `w`, `len` bytes, aside. */
+function setAside(w: Int32Array, at: number, len: number): typeof ASIDE {
+  const from = at >> 2;
+  const words = (len + 3) >> 2;
+  for (let k = 0; k < words; k++) aside[k] = w[from + k] as number;
+  asideLength = len;
+  return ASIDE;
+}
+
+/** Whether take() sets a record of `len` bytes aside: not a number (9 bytes at most), not large. */
+const setsAside = (len: number): boolean => len > 9 && len <= ASIDE_MAX;
+
 export const FIFO = 0;
 export const LIFO = 1;
 export const PRIORITY = 2;
@@ -320,7 +354,11 @@ export class Store {
     return this.#get(HI);
   }
 
-  /** Takes the next item (lock held, COUNT > 0). Throws only for a corrupt record, changing nothing. */
+  /**
+   * Takes the next item (lock held, COUNT > 0): its value, or ASIDE for a small record that is not a
+   * number (its bytes copied aside: decodeAside() after the unlock). Throws only for a corrupt
+   * record decoded in place, changing nothing.
+   */
   take(): unknown {
     this.#fresh();
     const ctl = this.#ctl;
@@ -331,7 +369,7 @@ export class Store {
     if (this.#order === FIFO) {
       const lo = ctl[base + LO] as number;
       const len = w[lo >> 2] as number;
-      value = decode(this.#u8, lo + 8, lo + 8 + len);
+      value = setsAside(len) ? setAside(w, lo + 8, len) : decode(this.#u8, lo + 8, lo + 8 + len);
       const next = lo + recordSize(FIFO, len);
       ctl[base + DIRTY] = 1;
       if (next === ctl[base + WRAP]) {
@@ -342,15 +380,16 @@ export class Store {
       const hi = this.#get(HI);
       const len = w[(hi - 8) >> 2] as number;
       const start = hi - recordSize(LIFO, len);
-      value = decode(this.#u8, start + 8, start + 8 + len);
+      value = setsAside(len) ? setAside(w, start + 8, len) : decode(this.#u8, start + 8, start + 8 + len);
       this.#set(DIRTY, 1);
       this.#set(HI, start);
     } else {
       const top = (this.#heap as Int32Array)[0] as number;
-      value = decode(this.#u8, top + 16, top + 16 + (w[top >> 2] as number));
+      const len = w[top >> 2] as number;
+      value = setsAside(len) ? setAside(w, top + 16, len) : decode(this.#u8, top + 16, top + 16 + len);
       this.#set(DIRTY, 1);
       this.#heapPop(count);
-      this.#set(LIVE, this.#get(LIVE) - recordSize(PRIORITY, w[top >> 2] as number));
+      this.#set(LIVE, this.#get(LIVE) - recordSize(PRIORITY, len));
     }
     this.#took(count);
     ctl[base + DIRTY] = 0;
