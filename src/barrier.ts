@@ -70,7 +70,7 @@ import {
   type Steps,
   signalOf,
   sleepOn,
-  spinWhileBits,
+  spinWhile,
   type WaitOptions,
   wake,
 } from './internal/futex.js';
@@ -482,7 +482,7 @@ function passBlocking(
     }
     if (spinEntry) {
       spinEntry = false;
-      if (spinWhileBits(i32, i, s, ~COUNT_MASK)) {
+      if (spinWhile(i32, i, s, ~COUNT_MASK)) {
         s = Atomics.load(i32, i);
         continue;
       }
@@ -501,7 +501,7 @@ function passBlocking(
     if (slice !== undefined && takeOverDead(i32, at, my)) continue;
     if (spin) {
       spin = false;
-      if (spinWhileBits(i32, i, s, ~COUNT_MASK)) continue;
+      if (spinWhile(i32, i, s, ~COUNT_MASK)) continue;
     }
     if (sleepOn(i32, i, s, deadline, 0, slice) === 'timed-out') breakPass(i32, i, my, TIMEOUT); // then see the outcome on the next turn
   }

@@ -53,7 +53,8 @@
  *   copies byte by byte, about 10x slower (1 MB: ~100 µs against ~1 ms, this machine).
  * - Copy the encoded view in with `Uint8Array.prototype.set` (a byte loop into shared memory is
  *   slow), and read in place with decode(u8, start, end) and compareEncoded(u8, u8, s1, e1, s2, e2):
- *   a subarray costs ~40 ns per call.
+ *   a subarray costs ~40 ns per call. (A get copies a small record aside and decodes it after the
+ *   unlock: internal/queue-store.ts ASIDE.)
  * - The view encode() returns is overwritten by the next encode on the thread: copy it into the
  *   queue's memory before anything else can encode. (A getter of an item that encodes while the
  *   item is being encoded gets a TypeError rather than corrupting the scratch.)

@@ -199,27 +199,13 @@ export function block<T>(steps: Steps<T>, deadline: number, where: string, advic
 
 /**
  * The bounded spin of a blocking wait, for a primitive to run before it builds its protocol: reads
- * i32[index] up to the configured number of times while it still equals `value`. Returns true as
- * soon as it differs (the caller looks again, and usually need not register, allocate or sleep);
- * false if it did not change, or at once where this thread may not block. After false, the caller
- * passes `spun` to block() so that the spin is not run twice.
+ * i32[index] up to the configured number of times while it still equals `value` (its bits under
+ * `mask`, where only some bits mean progress: a Barrier's waiters spin while GEN and PHASE stay,
+ * whatever COUNT does). Returns true as soon as it differs (the caller looks again, and usually
+ * need not register, allocate or sleep); false if it did not change, or at once where this thread
+ * may not block. After false, the caller passes `spun` to block() so that the spin is not run twice.
  */
-export function spinWhile(i32: Int32Array, index: number, value: number): boolean {
-  if (spinLimit === 0 || !canBlock()) return false;
-  for (let i = 0; i < spinLimit; i++) {
-    if (Atomics.load(i32, index) !== value) return true;
-    pause(i);
-  }
-  return false;
-}
-
-/**
- * spinWhile for a word of which only some bits mean progress: reads i32[index] up to the configured
- * number of times while its bits under `mask` equal those of `value`; true as soon as they differ.
- * (A Barrier's waiters spin while GEN and PHASE stay, whatever COUNT does: other arrivals are not
- * its pass completing.)
- */
-export function spinWhileBits(i32: Int32Array, index: number, value: number, mask: number): boolean {
+export function spinWhile(i32: Int32Array, index: number, value: number, mask = -1): boolean {
   if (spinLimit === 0 || !canBlock()) return false;
   const want = value & mask;
   for (let i = 0; i < spinLimit; i++) {

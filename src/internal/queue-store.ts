@@ -2,7 +2,8 @@
  * Where a queue keeps its items: the control words it shares with src/queue.ts, and the storage of
  * the items' encoded bytes in a growable SharedArrayBuffer that the queue owns. Everything here runs
  * with the queue's lock held (queue.ts takes it), except reads of COUNT: qsize(), a spinning waiter
- * and the look before the lock read it without the lock (#get says why plain stores suffice).
+ * and the look before the lock read it without the lock (#get says why plain stores suffice); and
+ * decodeAside(), which reads only this thread's private copy of a record take() has removed.
  *
  * Control block (Int32 words in a weft chunk, from the tag word):
  *   TAG          kind tag (internal/memory.ts)

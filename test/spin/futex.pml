@@ -4,15 +4,15 @@
  * Mirrors src/internal/futex.ts:
  *   21-35    `Outcomes. 'not-equal'`        outcomes; why no wake-up is lost; aborts
  *   185-198  `export function block<T>(`    drives a protocol, blocking; spins before the first sleep
- *   207-214  `export function spinWhile(`   the same spin, run by a primitive before its protocol
- *   222-230  `export function spinWhileBits(` the same, on some bits of the word (a Barrier's)
- *   255-258  `function sleep(`              a protocol's sleep request, through sleepOn
- *   267-290  `export function sleepOn(`    spin, deadline check, Atomics.wait, early timeout -> 'ok'
- *   355-442  `export function later<T>(`    Atomics.waitAsync; an abort withdraws a fallback's request,
+ *   208-216  `export function spinWhile(`   the same spin, run by a primitive before its protocol
+ *                                           (on some bits of the word: a Barrier's)
+ *   241-244  `function sleep(`              a protocol's sleep request, through sleepOn
+ *   253-276  `export function sleepOn(`    spin, deadline check, Atomics.wait, early timeout -> 'ok'
+ *   341-428  `export function later<T>(`    Atomics.waitAsync; an abort withdraws a fallback's request,
  *                                           then wakes every waiter of the word, then the protocol is
  *                                           told by a throw (once); once told, and for a `forever`
  *                                           sleep, no deadline
- *   451-453  `export function wake(`        Atomics.notify(word, count); returns how many it woke
+ *   437-439  `export function wake(`        Atomics.notify(word, count); returns how many it woke
  *
  * Mirrors src/internal/fallback.ts:
  *   28-66    `The helper. One request`      the helper's protocol, CONTROL, and the argument
